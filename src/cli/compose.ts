@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Transport } from '../platform/messaging/transport.ts';
+import { positiveInteger } from '../platform/config.ts';
+import { createDeliveryService } from '../services/delivery/delivery-service.ts';
+import { createInventoryService } from '../services/inventory/inventory-service.ts';
+import { DEFAULT_MENU } from '../services/inventory/menu.ts';
+import { channelFor, loadNotificationConfig } from '../services/notification/notification-config.ts';
+import { createNotificationService } from '../services/notification/notification-service.ts';
+import { createOrderService } from '../services/order/order-service.ts';
+import { loadPaymentConfig } from '../services/payment/payment-config.ts';
+import { createPaymentService } from '../services/payment/payment-service.ts';
+import { createSagaService } from '../services/saga/saga-service.ts';
+
+export const SERVICE_NAMES = ['payment', 'order', 'inventory', 'delivery', 'notification', 'saga'] as const;
+export type ServiceName = typeof SERVICE_NAMES[number];
+
+/** Each service's own schema (before a namespace prefix). */
+export const SERVICE_SCHEMAS: Record<ServiceName, string> = {
+  payment: 'payment', order: 'orders', inventory: 'inventory', delivery: 'delivery', notification: 'notification', saga: 'saga',
+};
+
+export function isServiceName(value: string): value is ServiceName {
+  return (SERVICE_NAMES as readonly string[]).includes(value);
+}
+
+/** What the wiring needs of a service: its routes, start and stop, and what it adds to readiness. */
+export interface RunnableService {
+  routes(http: FastifyInstance): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health?(): Record<string, string | boolean>;
+}
+
+export interface CompositionContext {
+  db: Kysely<unknown>;
+  transport: Transport;
+  env: NodeJS.ProcessEnv;
+  /** The Stripe API the payment service calls (the in-process simulator in embedded mode). */
+  gatewayUrl: string;
+  /** Schema name of a service in this deployment (namespaced when PAYSAGA_NAMESPACE is set). */
+  schema(name: string): string;
+}
+
+/**
+ * Builds one service from its own configuration. Each service owns its schema
+ * and its consumer group, so the same code runs all of them in one process or
+ * each in its own.
+ */
+export async function createService(name: ServiceName, context: CompositionContext): Promise<RunnableService> {
+  const { db, transport, env } = context;
+  const own = { db, transport };
+  switch (name) {
+    case 'payment': {
+      const config = loadPaymentConfig(env);
+      const payment = await createPaymentService({
+        ...own, schema: context.schema(SERVICE_SCHEMAS.payment), stripe: { apiKey: config.stripe.apiKey, apiBase: context.gatewayUrl }, webhookSecret: config.stripe.webhookSecret,
+        reconciler: { staleAfterMs: config.reconcileAfterMs, intervalMs: config.reconcileIntervalMs },
+      });
+      return { routes: (http) => payment.routes(http), start: () => payment.start(), stop: () => payment.stop(), health: () => payment.health() };
+    }
+    case 'saga':
+      return createSagaService({
+        ...own, schema: context.schema(SERVICE_SCHEMAS.saga),
+        paymentDeadlineMs: positiveInteger('CHECKOUT_PAYMENT_DEADLINE_MS', env.CHECKOUT_PAYMENT_DEADLINE_MS, 15 * 60_000),
+        commandTimeoutMs: positiveInteger('SAGA_COMMAND_TIMEOUT_MS', env.SAGA_COMMAND_TIMEOUT_MS, 60_000),
+      });
+    case 'order':
+      return createOrderService({ ...own, schema: context.schema(SERVICE_SCHEMAS.order) });
+    case 'inventory':
+      // SEED_MENU=false starts with an empty catalogue (products then come through POST /products).
+      return createInventoryService({ ...own, schema: context.schema(SERVICE_SCHEMAS.inventory), ...(env.SEED_MENU === 'false' ? {} : { menu: DEFAULT_MENU }) });
+    case 'delivery':
+      return createDeliveryService({ ...own, schema: context.schema(SERVICE_SCHEMAS.delivery) });
+    case 'notification':
+      return createNotificationService({ ...own, schema: context.schema(SERVICE_SCHEMAS.notification), channel: channelFor(loadNotificationConfig(env)) });
+  }
+}

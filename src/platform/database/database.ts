@@ -1,0 +1,45 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.ts';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  /** Untyped at this level; each store narrows it to its own tables with `withSchema`. */
+  readonly db: Kysely<unknown>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… for a PostgreSQL server; `pglite://memory` or `pglite://<dir>` for the embedded one. */
+  url: string;
+  /** Pool size for PostgreSQL. */
+  maxConnections?: number;
+}
+
+const INT8_OID = 20;
+const parseInt8 = (value: string): bigint => BigInt(value);
+
+const int8AsBigInt = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  oid === INT8_OID ? parseInt8 : (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format)) as pg.CustomTypesConfig['getTypeParser'];
+
+/** Opens PostgreSQL (through `pg`) or PGlite behind the same typed SQL layer (Kysely). */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url.startsWith('pglite://')) {
+    const location = options.url.slice('pglite://'.length);
+    const pglite = await PGlite.create(location === 'memory' ? undefined : location, { parsers: { [INT8_OID]: parseInt8 } });
+    const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+    return { kind: 'pglite', db, close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    types: { getTypeParser: int8AsBigInt },
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  return { kind: 'postgres', db, close: () => db.destroy() };
+}

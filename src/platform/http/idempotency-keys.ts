@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sleep } from '../utils/sleep.ts';
+import { errorBody } from './api-error.ts';
+
+export interface IdempotencyKeyTable {
+  key: string;
+  fingerprint: string;
+  route: string;
+  state: 'in_progress' | 'completed';
+  response_status: number | null;
+  response_body: string | null;
+  claimed_at: Date;
+  completed_at: Date | null;
+}
+
+type KeysDb = Kysely<{ idempotency_keys: IdempotencyKeyTable }>;
+
+export interface IdempotencyOptions {
+  db: Kysely<unknown>;
+  schema: string;
+  /** How long a request holding a key may run before another request may take the key over (crash recovery). */
+  staleAfterMs?: number;
+  /** How long a concurrent request with the same key waits for the first to finish before answering 409. */
+  waitForInFlightMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set false on a POST that must not take Idempotency-Key (e.g. the Stripe webhook). */
+    idempotency?: boolean;
+  }
+  interface FastifyRequest {
+    idempotencyKey?: string;
+  }
+}
+
+const MAX_KEY_LENGTH = 255;
+
+function fingerprintOf(request: FastifyRequest): string {
+  return createHash('sha256').update(JSON.stringify([request.method, request.routeOptions.url, request.params, request.body ?? null])).digest('hex');
+}
+
+/**
+ * `Idempotency-Key` on every POST, with Stripe's rules: the first request's
+ * status and body are stored and replayed for the same key and parameters;
+ * the same key with other parameters is refused; a concurrent request with a
+ * key still in flight waits for it (then replays), or gets 409. A 4xx answer
+ * wrote nothing, so its key is released and a corrected retry may use it.
+ * Keys are claimed atomically (INSERT … ON CONFLICT DO NOTHING).
+ */
+export function useIdempotencyKeys(app: FastifyInstance, options: IdempotencyOptions): void {
+  const keys = (options.db as unknown as KeysDb).withSchema(options.schema);
+  const staleAfterMs = options.staleAfterMs ?? 60_000;
+  const waitMs = options.waitForInFlightMs ?? 10_000;
+
+  async function replay(reply: FastifyReply, row: Pick<IdempotencyKeyTable, 'response_status' | 'response_body'>): Promise<FastifyReply> {
+    return reply.code(row.response_status ?? 500).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(row.response_body ?? '');
+  }
+
+  async function claim(key: string, fingerprint: string, route: string): Promise<boolean> {
+    const inserted = await keys.insertInto('idempotency_keys')
+      .values({ key, fingerprint, route, state: 'in_progress', response_status: null, response_body: null, claimed_at: new Date(), completed_at: null })
+      .onConflict((conflict) => conflict.column('key').doNothing()).returning('key').executeTakeFirst();
+    if (inserted) return true;
+    // A holder that crashed mid-request leaves its key in flight; after staleAfterMs a retry takes it over.
+    const takenOver = await keys.updateTable('idempotency_keys').set({ claimed_at: new Date() })
+      .where('key', '=', key).where('state', '=', 'in_progress').where('fingerprint', '=', fingerprint)
+      .where('claimed_at', '<', new Date(Date.now() - staleAfterMs)).returning('key').executeTakeFirst();
+    return takenOver !== undefined;
+  }
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST' || request.routeOptions.config.idempotency === false) return;
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    const key = Array.isArray(header) ? header[0] ?? '' : header;
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      return reply.code(400).send(errorBody('invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`));
+    }
+    const fingerprint = fingerprintOf(request);
+    const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (await claim(key, fingerprint, route)) {
+        request.idempotencyKey = key;
+        return;
+      }
+      const row = await keys.selectFrom('idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
+      if (!row) continue; // released between our insert and our read: claim again
+      if (row.fingerprint !== fingerprint) {
+        return reply.code(422).send(errorBody('idempotency_key_reused', `Idempotency-Key ${key} was used for a different request (${row.route}); use a new key`));
+      }
+      if (row.state === 'completed') return replay(reply, row);
+      if (Date.now() >= deadline) {
+        return reply.code(409).send(errorBody('idempotency_key_in_use', `a request with Idempotency-Key ${key} is still being processed; retry later`));
+      }
+      await sleep(50);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const key = request.idempotencyKey;
+    if (key === undefined || reply.getHeader('idempotent-replayed') !== undefined) return payload;
+    request.idempotencyKey = undefined;
+    if (reply.statusCode >= 400 && reply.statusCode < 500) {
+      await keys.deleteFrom('idempotency_keys').where('key', '=', key).where('state', '=', 'in_progress').execute();
+      return payload;
+    }
+    // Stored before the client sees it: a retry after this response always replays it.
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload ?? null);
+    await keys.updateTable('idempotency_keys')
+      .set({ state: 'completed', response_status: reply.statusCode, response_body: body, completed_at: new Date() })
+      .where('key', '=', key).execute();
+    return payload;
+  });
+}
+
+/** Forgets keys older than `olderThanMs` (Stripe keeps them at least 24 h). */
+export async function pruneIdempotencyKeys(db: Kysely<unknown>, schema: string, olderThanMs = 24 * 3_600_000): Promise<number> {
+  const result = await (db as unknown as KeysDb).withSchema(schema).deleteFrom('idempotency_keys')
+    .where('claimed_at', '<', new Date(Date.now() - olderThanMs)).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export const idempotencyKeysMigration = async (db: Kysely<unknown>, schema: string): Promise<void> => {
+  await sql`create table ${sql.id(schema)}.idempotency_keys (
+    key text primary key,
+    fingerprint text not null,
+    route text not null,
+    state text not null check (state in ('in_progress', 'completed')),
+    response_status integer,
+    response_body text,
+    claimed_at timestamptz not null,
+    completed_at timestamptz
+  )`.execute(db);
+};

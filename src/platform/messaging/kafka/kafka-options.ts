@@ -1,0 +1,19 @@
+export interface KafkaTransportOptions {
+  /** host:port list, e.g. ['127.0.0.1:9092'] (KAFKA_BROKERS). */
+  brokers: string[];
+  clientId: string;
+  /** Consumer session timeout: how long a dead member keeps its partitions. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for new records before returning empty. */
+  maxWaitTimeMs?: number;
+  /** Request timeout of every client call. */
+  requestTimeoutMs?: number;
+}
+
+export const KAFKA_DEFAULTS = {
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  maxWaitTimeMs: 500,
+  requestTimeoutMs: 10_000,
+} as const;

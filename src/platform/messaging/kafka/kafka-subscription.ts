@@ -1,0 +1,179 @@
+import {
+  Consumer, stringDeserializer, type Message, type MessagesStream,
+} from '@platformatic/kafka';
+import { handleInPlace } from '../handle-in-place.ts';
+import type { CloseOptions, IncomingRecord, PartitionAssignment, RecordHandler, SubscribeOptions, Subscription } from '../transport.ts';
+import { KAFKA_DEFAULTS, type KafkaTransportOptions } from './kafka-options.ts';
+
+type KafkaMessage = Message<string, Buffer, string, string>;
+
+const BUFFER_HIGH_WATER = 2_000;
+const BUFFER_LOW_WATER = 500;
+
+function toIncoming(message: KafkaMessage): IncomingRecord {
+  return {
+    topic: message.topic, partition: message.partition, offset: message.offset,
+    key: message.key ?? '', value: message.value ?? Buffer.alloc(0),
+    headers: Object.fromEntries(message.headers), timestamp: Number(message.timestamp),
+  };
+}
+
+/** One partition's queue: handled one record at a time, offset committed after each. */
+class PartitionQueue {
+  readonly #pending: KafkaMessage[] = [];
+  #draining: Promise<void> | null = null;
+  #revoked = false;
+  readonly #owner: KafkaSubscription;
+
+  constructor(owner: KafkaSubscription) {
+    this.#owner = owner;
+  }
+
+  push(message: KafkaMessage): void {
+    this.#pending.push(message);
+    this.#draining ??= this.#drain().finally(() => { this.#draining = null; });
+  }
+
+  /** The partition moved to another member: what is still queued will be delivered there. */
+  revoke(): number {
+    this.#revoked = true;
+    return this.#pending.splice(0).length;
+  }
+
+  get idle(): Promise<void> {
+    return this.#draining ?? Promise.resolve();
+  }
+
+  async #drain(): Promise<void> {
+    const owner = this.#owner;
+    for (let message = this.#pending.shift(); message; message = this.#pending.shift()) {
+      owner.released(1);
+      if (this.#revoked || owner.stopping.aborted) return;
+      const handled = await handleInPlace(owner.handler, toIncoming(message), owner.stopping, owner.abandon);
+      if (!handled || this.#revoked) return;
+      owner.track(message.commit());
+    }
+  }
+}
+
+export class KafkaSubscription implements Subscription {
+  readonly groupId: string;
+  readonly handler: RecordHandler;
+  readonly #stopping = new AbortController();
+  readonly #abandon = new AbortController();
+  readonly #queues = new Map<string, PartitionQueue>();
+  readonly #commits = new Set<Promise<void>>();
+  readonly #consumer: Consumer<string, Buffer, string, string>;
+  #stream: MessagesStream<string, Buffer, string, string> | null = null;
+  #buffered = 0;
+  #closing: Promise<void> | null = null;
+  /** Next offset to route per owned partition: drops records a stale fetch or an offset refresh delivers twice. */
+  readonly #nextOffset = new Map<string, bigint>();
+  #ownedSource: unknown = undefined;
+  #owned = new Set<string>();
+
+  constructor(options: KafkaTransportOptions, subscribe: SubscribeOptions) {
+    this.groupId = subscribe.groupId;
+    this.handler = subscribe.handler;
+    this.#consumer = new Consumer({
+      clientId: `${options.clientId}-${subscribe.groupId}`,
+      bootstrapBrokers: options.brokers,
+      groupId: subscribe.groupId,
+      autocommit: false,
+      sessionTimeout: options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs ?? KAFKA_DEFAULTS.heartbeatIntervalMs,
+      rebalanceTimeout: options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
+      maxWaitTime: options.maxWaitTimeMs ?? KAFKA_DEFAULTS.maxWaitTimeMs,
+      timeout: options.requestTimeoutMs ?? KAFKA_DEFAULTS.requestTimeoutMs,
+      deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+    });
+    this.#consumer.on('consumer:group:join', () => this.#dropRevoked());
+  }
+
+  get stopping(): AbortSignal { return this.#stopping.signal; }
+  get abandon(): AbortSignal { return this.#abandon.signal; }
+
+  async start(topics: readonly string[]): Promise<void> {
+    const stream = await this.#consumer.consume({ topics: [...topics], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    this.#stream = stream;
+    stream.on('data', (message: KafkaMessage) => this.#route(message));
+    // Errors surface through handlers, health checks and the consumer's own retries; never crash the process.
+    stream.on('error', () => undefined);
+  }
+
+  assignments(): PartitionAssignment[] {
+    return (this.#consumer.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+  }
+
+  /** Partitions this member owns now, recomputed only when the client swaps its assignment list. */
+  #ownedNow(): Set<string> {
+    const source = this.#consumer.assignments;
+    if (source !== this.#ownedSource) {
+      this.#ownedSource = source;
+      this.#owned = new Set(this.assignments().map(({ topic, partition }) => `${topic}:${partition}`));
+    }
+    return this.#owned;
+  }
+
+  #route(message: KafkaMessage): void {
+    if (this.#stopping.signal.aborted) return;
+    const key = `${message.topic}:${message.partition}`;
+    // A long-poll fetch sent before a rebalance can answer after it, carrying partitions that now belong
+    // to another member: that member handles them, from the group's committed offset.
+    if (!this.#ownedNow().has(key)) return;
+    const expected = this.#nextOffset.get(key);
+    if (expected !== undefined && message.offset < expected) return;
+    this.#nextOffset.set(key, message.offset + 1n);
+    let queue = this.#queues.get(key);
+    if (!queue) {
+      queue = new PartitionQueue(this);
+      this.#queues.set(key, queue);
+    }
+    this.#buffered += 1;
+    if (this.#buffered >= BUFFER_HIGH_WATER) this.#stream?.pause();
+    queue.push(message);
+  }
+
+  released(count: number): void {
+    this.#buffered -= count;
+    if (this.#buffered <= BUFFER_LOW_WATER && this.#stream?.isPaused() && !this.#stopping.signal.aborted) this.#stream.resume();
+  }
+
+  track(commit: void | Promise<void>): void {
+    if (!commit) return;
+    // A commit that fails (rebalance, broker gone) only means the record is delivered again; the inbox absorbs it.
+    const settled = commit.catch(() => undefined).finally(() => this.#commits.delete(settled));
+    this.#commits.add(settled);
+  }
+
+  #dropRevoked(): void {
+    const owned = this.#ownedNow();
+    for (const [key, queue] of this.#queues) {
+      if (owned.has(key)) continue;
+      this.released(queue.revoke());
+      this.#queues.delete(key);
+      this.#nextOffset.delete(key);
+    }
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options.timeoutMs ?? 30_000);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    this.#stopping.abort();
+    this.#stream?.pause();
+    let timer: NodeJS.Timeout | undefined;
+    const inFlight = Promise.all([...this.#queues.values()].map((queue) => queue.idle));
+    const finished = await Promise.race([
+      inFlight.then(() => true),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) this.#abandon.abort();
+    await Promise.all(this.#commits);
+    await this.#stream?.close().catch(() => undefined);
+    await this.#consumer.close(true).catch(() => undefined);
+  }
+}

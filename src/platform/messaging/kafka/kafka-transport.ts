@@ -1,0 +1,128 @@
+import {
+  Admin, Consumer, ProduceAcks, Producer, compatibilityPartitioner, stringSerializer,
+} from '@platformatic/kafka';
+import type { OutgoingRecord, PartitionLag, SubscribeOptions, Subscription, TopicSpec, Transport } from '../transport.ts';
+import { KAFKA_DEFAULTS, type KafkaTransportOptions } from './kafka-options.ts';
+import { KafkaSubscription } from './kafka-subscription.ts';
+
+function isTopicExistsError(error: unknown): boolean {
+  return /TOPIC_ALREADY_EXISTS|already exists/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error ?? {})));
+}
+
+/** The Kafka adapter of the transport port, on @platformatic/kafka (see docs/architecture.md for the choice). */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  readonly #options: KafkaTransportOptions;
+  readonly #subscriptions = new Set<KafkaSubscription>();
+  #producer: Producer<string, Buffer, string, string> | null = null;
+  #admin: Admin | null = null;
+
+  constructor(options: KafkaTransportOptions) {
+    this.#options = options;
+  }
+
+  get #base() {
+    return {
+      bootstrapBrokers: this.#options.brokers,
+      timeout: this.#options.requestTimeoutMs ?? KAFKA_DEFAULTS.requestTimeoutMs,
+    };
+  }
+
+  #producerClient(): Producer<string, Buffer, string, string> {
+    // Idempotent with acks=all: a retried produce request never writes a record twice.
+    this.#producer ??= new Producer({
+      ...this.#base,
+      clientId: `${this.#options.clientId}-producer`,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      partitioner: compatibilityPartitioner,
+      serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+    });
+    return this.#producer;
+  }
+
+  #adminClient(): Admin {
+    this.#admin ??= new Admin({ ...this.#base, clientId: `${this.#options.clientId}-admin` });
+    return this.#admin;
+  }
+
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#producerClient().send({
+      messages: records.map((record) => ({
+        topic: record.topic, key: record.key, value: record.value, headers: new Map(Object.entries(record.headers)),
+      })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const subscription = new KafkaSubscription(this.#options, options);
+    await subscription.start(options.topics);
+    this.#subscriptions.add(subscription);
+    const close = subscription.close.bind(subscription);
+    subscription.close = async (closeOptions) => {
+      this.#subscriptions.delete(subscription);
+      await close(closeOptions);
+    };
+    return subscription;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const existing = await this.describeTopics(specs.map((spec) => spec.name));
+    for (const spec of specs.filter((candidate) => !existing.has(candidate.name))) {
+      try {
+        await this.#adminClient().createTopics({
+          topics: [spec.name], partitions: spec.partitions, replicas: spec.replicationFactor,
+          configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        });
+      } catch (error) {
+        if (!isTopicExistsError(error)) throw error;
+      }
+    }
+  }
+
+  async describeTopics(names: readonly string[]): Promise<Map<string, number>> {
+    const present = new Set(await this.#adminClient().listTopics());
+    const wanted = names.filter((name) => present.has(name));
+    if (wanted.length === 0) return new Map();
+    const metadata = await this.#adminClient().metadata({ topics: wanted, forceUpdate: true });
+    return new Map(wanted.flatMap((name) => {
+      const topic = metadata.topics.get(name);
+      return topic ? [[name, topic.partitionsCount] as const] : [];
+    }));
+  }
+
+  async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    const counts = await this.describeTopics(topics);
+    const reader = new Consumer({ ...this.#base, clientId: `${this.#options.clientId}-lag`, groupId });
+    try {
+      const partitionsOf = (topic: string) => Array.from({ length: counts.get(topic) ?? 0 }, (_, index) => index);
+      const present = topics.filter((topic) => counts.has(topic));
+      const committed = await reader.listCommittedOffsets({ topics: present.map((topic) => ({ topic, partitions: partitionsOf(topic) })) });
+      const ends = await reader.listOffsets({ topics: present, timestamp: -1n });
+      return present.flatMap((topic) => partitionsOf(topic).map((partition) => {
+        const endOffset = ends.get(topic)?.[partition] ?? 0n;
+        const raw = committed.get(topic)?.[partition] ?? -1n;
+        const committedOffset = raw < 0n ? 0n : raw;
+        return { topic, partition, committedOffset, endOffset, lag: endOffset > committedOffset ? endOffset - committedOffset : 0n };
+      }));
+    } finally {
+      await reader.close(true).catch(() => undefined);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#adminClient().metadata({ topics: [], forceUpdate: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await this.#producer?.close(true).catch(() => undefined);
+    await this.#admin?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,212 @@
+import type { Kysely } from 'kysely';
+import type { Static, TSchema } from 'typebox';
+import { decodeEnvelope, type DecodeFailureReason } from '../../contracts/codec.ts';
+import type { EventDefinition } from '../../contracts/define-event.ts';
+import type { Envelope } from '../../contracts/envelope.ts';
+import { baseTopicOf, deadLetterTopicOf, retryTopicOf } from '../../contracts/topics.ts';
+import { platformDb } from '../database/platform-tables.ts';
+import { claimInbox } from '../inbox/inbox.ts';
+import { enqueueEvents, enqueueRecords, type OutboxMessage } from '../outbox/outbox.ts';
+import { sleep } from '../utils/sleep.ts';
+import { RetryHeaders } from './headers.ts';
+import { DEFAULT_RETRY_POLICY, delayedRetryDelay, type RetryPolicy } from './retry-policy.ts';
+import type { IncomingRecord, Subscription, Transport } from './transport.ts';
+
+export interface HandlerContext {
+  /** The handler's transaction: its writes, the inbox mark and the outgoing events commit together. */
+  trx: Kysely<unknown>;
+  record: IncomingRecord;
+  /** Queues outgoing events in the same transaction (transactional outbox). */
+  publish: (...messages: OutboxMessage[]) => void;
+  /** Runs once the transaction committed (e.g. a gateway call the committed row asks for); errors are the callee's to handle. */
+  afterCommit: (task: () => void) => void;
+}
+
+export type EventHandler<Payload> = (envelope: Envelope<Payload>, context: HandlerContext) => Promise<void>;
+
+export interface ConsumerObserver {
+  handled?(record: IncomingRecord, envelope: Envelope, durationMs: number): void;
+  duplicate?(record: IncomingRecord, envelope: Envelope): void;
+  retried?(record: IncomingRecord, attempt: number, error: unknown): void;
+  deadLettered?(record: IncomingRecord, reason: string, error: string): void;
+}
+
+export interface MessageConsumerOptions {
+  groupId: string;
+  /** The service schema holding this consumer's inbox, outbox and dead letters. */
+  schema: string;
+  db: Kysely<unknown>;
+  transport: Transport;
+  retry?: Partial<RetryPolicy>;
+  /** Called after a transaction that wrote outbox rows committed (wakes the relay). */
+  onOutboxWrite?: () => void;
+  observer?: ConsumerObserver;
+}
+
+type AnyHandler = (envelope: Envelope, context: HandlerContext) => Promise<void>;
+
+class AbortedWhileWaiting extends Error {}
+
+function errorText(error: unknown): { message: string; stack: string | null } {
+  return error instanceof Error ? { message: error.message, stack: error.stack ?? null } : { message: String(error), stack: null };
+}
+
+/** An error a handler marks as permanent (`retriable: false`) goes straight to the dead-letter topic. */
+function isPermanent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === false;
+}
+
+/**
+ * Consumes events for one consumer group, at least once, with exactly-once
+ * effects: each handler runs in a transaction with the inbox mark and its
+ * outgoing events. A failing handler is retried in place, then through the
+ * delayed-retry topic with exponential backoff, then dead-lettered (topic and
+ * table). A malformed or unknown-version message is dead-lettered at once, so
+ * it never blocks its partition.
+ */
+export class MessageConsumer {
+  readonly #options: MessageConsumerOptions;
+  readonly #policy: RetryPolicy;
+  readonly #handlers = new Map<string, AnyHandler>();
+  readonly #topics = new Set<string>();
+  #subscription: Subscription | null = null;
+
+  constructor(options: MessageConsumerOptions) {
+    this.#options = options;
+    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
+
+  on<P extends TSchema>(definition: EventDefinition<P>, handler: EventHandler<Static<P>>): this {
+    this.#handlers.set(definition.type, handler as AnyHandler);
+    this.#topics.add(definition.topic);
+    return this;
+  }
+
+  /** Every topic this consumer reads: its event topics and their delayed-retry topics. */
+  get topics(): string[] {
+    return [...this.#topics].flatMap((topic) => [topic, retryTopicOf(topic)]);
+  }
+
+  async start(): Promise<void> {
+    this.#subscription = await this.#options.transport.subscribe({
+      groupId: this.#options.groupId, topics: this.topics, handler: (record, signal) => this.#process(record, signal),
+    });
+  }
+
+  get subscription(): Subscription | null {
+    return this.#subscription;
+  }
+
+  async stop(timeoutMs?: number): Promise<void> {
+    await this.#subscription?.close(timeoutMs === undefined ? {} : { timeoutMs });
+    this.#subscription = null;
+  }
+
+  async #process(record: IncomingRecord, signal: AbortSignal): Promise<void> {
+    if (record.topic.endsWith('.retry')) await this.#waitUntilDue(record, signal);
+    const decoded = decodeEnvelope(record.value);
+    if (!decoded.ok) {
+      await this.#deadLetter(record, decoded.reason, decoded.detail, null, decoded, this.#attemptOf(record));
+      return;
+    }
+    const handler = this.#handlers.get(decoded.envelope.type);
+    if (!handler) return; // another type on a shared topic: not this group's business
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.#policy.inPlaceAttempts; attempt += 1) {
+      try {
+        await this.#runHandler(handler, decoded.envelope, record);
+        return;
+      } catch (error) {
+        lastError = error;
+        if (isPermanent(error) || signal.aborted) break;
+        if (attempt < this.#policy.inPlaceAttempts) await sleep(this.#policy.inPlaceDelayMs * attempt, signal);
+      }
+    }
+    if (signal.aborted) throw new AbortedWhileWaiting('stopping: the record will be delivered again');
+    await this.#retryLaterOrDeadLetter(record, decoded.envelope, lastError);
+  }
+
+  async #runHandler(handler: AnyHandler, envelope: Envelope, record: IncomingRecord): Promise<void> {
+    const { db, schema, groupId, observer } = this.#options;
+    const started = performance.now();
+    const outgoing: OutboxMessage[] = [];
+    const committed: (() => void)[] = [];
+    const fresh = await db.transaction().execute(async (trx) => {
+      if (!(await claimInbox(trx, schema, groupId, envelope.eventId, baseTopicOf(record.topic)))) return false;
+      outgoing.length = 0;
+      committed.length = 0;
+      await handler(envelope, {
+        trx, record, publish: (...messages) => { outgoing.push(...messages); }, afterCommit: (task) => { committed.push(task); },
+      });
+      await enqueueEvents(trx, schema, outgoing);
+      return true;
+    });
+    if (!fresh) {
+      observer?.duplicate?.(record, envelope);
+      return;
+    }
+    if (outgoing.length > 0) this.#options.onOutboxWrite?.();
+    for (const task of committed) task();
+    observer?.handled?.(record, envelope, performance.now() - started);
+  }
+
+  #attemptOf(record: IncomingRecord): number {
+    return Number(record.headers[RetryHeaders.attempt] ?? 0);
+  }
+
+  async #waitUntilDue(record: IncomingRecord, signal: AbortSignal): Promise<void> {
+    const due = Number(record.headers[RetryHeaders.notBefore] ?? 0);
+    const wait = due - Date.now();
+    if (wait > 0) await sleep(wait, signal);
+    if (signal.aborted) throw new AbortedWhileWaiting('stopping: the retry will be delivered again');
+  }
+
+  #originHeaders(record: IncomingRecord): Record<string, string> {
+    return {
+      [RetryHeaders.originalTopic]: record.headers[RetryHeaders.originalTopic] ?? record.topic,
+      [RetryHeaders.originalPartition]: record.headers[RetryHeaders.originalPartition] ?? String(record.partition),
+      [RetryHeaders.originalOffset]: record.headers[RetryHeaders.originalOffset] ?? String(record.offset),
+    };
+  }
+
+  async #retryLaterOrDeadLetter(record: IncomingRecord, envelope: Envelope, error: unknown): Promise<void> {
+    const attempt = this.#attemptOf(record) + 1;
+    const { message, stack } = errorText(error);
+    if (isPermanent(error) || attempt > this.#policy.delayedAttempts) {
+      await this.#deadLetter(record, 'handler-failed', message, stack, { eventId: envelope.eventId, type: envelope.type }, attempt - 1);
+      return;
+    }
+    const headers = {
+      ...record.headers, ...this.#originHeaders(record),
+      [RetryHeaders.attempt]: String(attempt),
+      [RetryHeaders.notBefore]: String(Date.now() + delayedRetryDelay(this.#policy, attempt)),
+      [RetryHeaders.error]: message.slice(0, 1_000),
+    };
+    const topic = retryTopicOf(baseTopicOf(record.topic));
+    await this.#options.db.transaction().execute((trx) =>
+      enqueueRecords(trx, this.#options.schema, [{ topic, key: record.key, value: record.value, headers, eventId: envelope.eventId }]));
+    this.#options.onOutboxWrite?.();
+    this.#options.observer?.retried?.(record, attempt, error);
+  }
+
+  async #deadLetter(
+    record: IncomingRecord, reason: DecodeFailureReason | 'handler-failed', error: string, stack: string | null,
+    identity: { eventId: string | null; type: string | null }, attempts: number,
+  ): Promise<void> {
+    const { db, schema, groupId } = this.#options;
+    const origin = this.#originHeaders(record);
+    const baseTopic = baseTopicOf(record.topic);
+    const headers = { ...record.headers, ...origin, [RetryHeaders.deadLetterReason]: reason, [RetryHeaders.error]: error.slice(0, 1_000) };
+    await db.transaction().execute(async (trx) => {
+      await platformDb(trx, schema).insertInto('dead_letters').values({
+        consumer_group: groupId, topic: baseTopic,
+        partition: Number(origin[RetryHeaders.originalPartition]), offset: BigInt(origin[RetryHeaders.originalOffset] ?? record.offset),
+        key: record.key, event_id: identity.eventId, event_type: identity.type, value: record.value,
+        headers: JSON.stringify(record.headers), reason, error, stack, attempts,
+      }).execute();
+      await enqueueRecords(trx, schema, [{ topic: deadLetterTopicOf(baseTopic), key: record.key, value: record.value, headers, eventId: identity.eventId }]);
+    });
+    this.#options.onOutboxWrite?.();
+    this.#options.observer?.deadLettered?.(record, reason, error);
+  }
+}

@@ -1,0 +1,117 @@
+import { sql, type Kysely } from 'kysely';
+import { platformDb } from '../database/platform-tables.ts';
+import type { Transport } from '../messaging/transport.ts';
+import { backoffDelay } from '../utils/backoff.ts';
+import { sleep } from '../utils/sleep.ts';
+
+export interface OutboxRelayOptions {
+  db: Kysely<unknown>;
+  schema: string;
+  transport: Transport;
+  batchSize?: number;
+  /** How often to look for rows written by other processes; writers in this process call wake(). */
+  pollIntervalMs?: number;
+  /** Published rows are kept this long for audit, then deleted. */
+  retentionMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Publishes a service's outbox to the transport, oldest first, and marks rows
+ * sent in the same transaction that read them. One relay per schema publishes
+ * at a time (a transaction-scoped advisory lock), so per-key order is kept even
+ * with several instances. If the broker is down, publishing fails, nothing is
+ * marked, and the relay retries with backoff while the service keeps writing.
+ */
+export class OutboxRelay {
+  readonly #options: Required<Omit<OutboxRelayOptions, 'onError'>> & Pick<OutboxRelayOptions, 'onError'>;
+  #wake = new AbortController();
+  #stopping = new AbortController();
+  #loop: Promise<void> | null = null;
+  #published = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = { batchSize: 500, pollIntervalMs: 200, retentionMs: 3_600_000, ...options };
+  }
+
+  /** Records published by this relay since it started. */
+  get publishedCount(): number {
+    return this.#published;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Tells the relay new rows were committed, so it publishes now instead of at the next poll. */
+  wake(): void {
+    this.#wake.abort();
+  }
+
+  /** Publishes one batch; returns how many records went out (0 if another relay holds the lock). */
+  async publishBatch(): Promise<number> {
+    const { db, schema, transport, batchSize } = this.#options;
+    const count = await db.transaction().execute(async (trx) => {
+      const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`paysaga.outbox.${schema}`})) as locked`.execute(trx);
+      if (!lock.rows[0]?.locked) return 0;
+      const outbox = platformDb(trx, schema);
+      const rows = await outbox.selectFrom('outbox').select(['id', 'topic', 'key', 'value', 'headers'])
+        .where('published_at', 'is', null).orderBy('id').limit(batchSize).execute();
+      if (rows.length === 0) return 0;
+      await transport.publish(rows.map((row) => ({
+        topic: row.topic, key: row.key, value: Buffer.from(row.value), headers: JSON.parse(row.headers) as Record<string, string>,
+      })));
+      await outbox.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', rows.map((row) => row.id)).execute();
+      return rows.length;
+    });
+    this.#published += count;
+    return count;
+  }
+
+  /** Unpublished rows: the outbox backlog. */
+  async backlog(): Promise<number> {
+    const row = await platformDb(this.#options.db, this.#options.schema).selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<string>().as('count')).where('published_at', 'is', null).executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
+  async #prune(): Promise<void> {
+    const cutoff = new Date(Date.now() - this.#options.retentionMs);
+    await platformDb(this.#options.db, this.#options.schema).deleteFrom('outbox')
+      .where('published_at', 'is not', null).where('published_at', '<', cutoff).execute();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    let rounds = 0;
+    while (!this.#stopping.signal.aborted) {
+      const wake = this.#wake.signal;
+      try {
+        const count = await this.publishBatch();
+        failures = 0;
+        if (++rounds % 1_000 === 0) await this.#prune();
+        if (count === this.#options.batchSize) continue;
+        if (!wake.aborted) await sleep(this.#options.pollIntervalMs, AbortSignal.any([wake, this.#stopping.signal]));
+      } catch (error) {
+        this.#options.onError?.(error);
+        await sleep(backoffDelay(failures++, { initialMs: 100, maxMs: 5_000 }), this.#stopping.signal);
+      }
+      if (wake.aborted) this.#wake = new AbortController();
+    }
+  }
+
+  /** Stops the loop, then publishes what is left (for up to `timeoutMs`) so a clean shutdown leaves no backlog. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.#stopping.abort();
+    await this.#loop;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        if ((await this.publishBatch()) === 0 && (await this.backlog()) === 0) return;
+      } catch (error) {
+        this.#options.onError?.(error);
+        await sleep(200);
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { migrateSchema, type SchemaMigration } from '../database/migrations.ts';
+import { useIdempotencyKeys } from '../http/idempotency-keys.ts';
+import { MessageConsumer } from '../messaging/message-consumer.ts';
+import type { RetryPolicy } from '../messaging/retry-policy.ts';
+import type { Transport } from '../messaging/transport.ts';
+import { OutboxRelay } from '../outbox/outbox-relay.ts';
+import { outboxTransaction, type OutboxTransaction } from '../outbox/outbox-transaction.ts';
+
+export interface ServiceRuntimeOptions {
+  db: Kysely<unknown>;
+  transport: Transport;
+  /** The service's own schema. */
+  schema: string;
+  /** Its consumer group. */
+  groupId: string;
+  migrations: Record<string, SchemaMigration>;
+  retry?: Partial<RetryPolicy>;
+  relayPollIntervalMs?: number;
+}
+
+/** What every service factory takes; each service adds its own settings. */
+export interface ServiceOptions {
+  db: Kysely<unknown>;
+  transport: Transport;
+  /** The service's own schema (each service has a default). */
+  schema?: string;
+  /** Its consumer group (defaults to the service's name). */
+  groupId?: string;
+  retry?: Partial<RetryPolicy>;
+  relayPollIntervalMs?: number;
+}
+
+/** What every running service offers the wiring. */
+export interface RunningService {
+  readonly relay: OutboxRelay;
+  readonly consumer: MessageConsumer;
+  /** Mounts the HTTP API (with Idempotency-Key handling) on a server that already authenticates bearer tokens. */
+  routes(http: FastifyInstance): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A background part of a service (reconciler, deadline poller, dispatcher) started after the consumer and stopped after it. */
+export interface BackgroundWorker {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * What every service stands on, wired once: its migrated schema, the outbox
+ * relay, the consumer (inbox, retries, dead letters) and outbox transactions.
+ * Services add their handlers and routes; start and stop keep one order:
+ * relay, consumer, workers up; consumer, workers, relay down (so what the
+ * last handlers queued is still published).
+ */
+export class ServiceRuntime {
+  readonly db: Kysely<unknown>;
+  readonly schema: string;
+  readonly relay: OutboxRelay;
+  readonly consumer: MessageConsumer;
+  readonly transaction: OutboxTransaction;
+  readonly #workers: BackgroundWorker[] = [];
+
+  private constructor(options: ServiceRuntimeOptions) {
+    const { db, transport, schema } = options;
+    this.db = db;
+    this.schema = schema;
+    this.relay = new OutboxRelay({ db, schema, transport, ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}) });
+    this.consumer = new MessageConsumer({
+      groupId: options.groupId, schema, db, transport, onOutboxWrite: () => this.relay.wake(), ...(options.retry ? { retry: options.retry } : {}),
+    });
+    this.transaction = outboxTransaction(db, schema, () => this.relay.wake());
+  }
+
+  static async create(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
+    await migrateSchema(options.db, options.schema, options.migrations);
+    return new ServiceRuntime(options);
+  }
+
+  /** Wakes the relay (for writers that queue outbox rows themselves). */
+  readonly wakeRelay = (): void => { this.relay.wake(); };
+
+  addWorker(worker: BackgroundWorker): void {
+    this.#workers.push(worker);
+  }
+
+  /** Mounts a service's routes in their own encapsulated scope, with Idempotency-Key on every POST. */
+  async mount(http: FastifyInstance, routes: (scope: FastifyInstance) => Promise<void>): Promise<void> {
+    await http.register(async (scope) => {
+      useIdempotencyKeys(scope, { db: this.db, schema: this.schema });
+      await routes(scope);
+    });
+  }
+
+  async start(): Promise<void> {
+    this.relay.start();
+    await this.consumer.start();
+    for (const worker of this.#workers) worker.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    for (const worker of this.#workers) await worker.stop();
+    await this.relay.stop();
+  }
+}

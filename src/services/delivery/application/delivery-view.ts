@@ -1,0 +1,37 @@
+import type { Selectable } from 'kysely';
+import type { DeliveryStatus } from '../domain/delivery-machine.ts';
+import type { DeliveriesTable, DeliveryStatusHistoryTable } from '../store/tables.ts';
+
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type DeliveryHistoryRow = Selectable<DeliveryStatusHistoryTable>;
+
+export interface DeliveryHistoryEntry {
+  status: DeliveryStatus;
+  courierId: string | null;
+  reason: string | null;
+  at: string;
+}
+
+/** What the API (and tests) see of a delivery. */
+export interface DeliveryView {
+  id: string;
+  orderId: string;
+  customerId: string;
+  address: string;
+  status: DeliveryStatus;
+  courierId: string | null;
+  cancelReason: string | null;
+  version: number;
+  history: DeliveryHistoryEntry[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function deliveryViewOf(row: DeliveryRow, history: readonly DeliveryHistoryRow[]): DeliveryView {
+  return {
+    id: row.id, orderId: row.order_id, customerId: row.customer_id, address: row.address, status: row.status,
+    courierId: row.courier_id, cancelReason: row.cancel_reason, version: row.version,
+    history: history.map((entry) => ({ status: entry.status, courierId: entry.courier_id, reason: entry.reason, at: entry.occurred_at.toISOString() })),
+    createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,121 @@
+import type { Kysely } from 'kysely';
+import { sleep } from '../../../platform/utils/sleep.ts';
+import type { NotificationChannel } from '../channels/notification-channel.ts';
+import { judgeAttempt, type AttemptOutcome, type SendSchedule } from '../domain/send-attempts.ts';
+import { claimNotification, dueNotifications, markAttemptFailed, markSent } from './notification-repository.ts';
+import { outgoingOf } from './notification-view.ts';
+
+export interface DispatchPolicy extends SendSchedule {
+  /** How often the retry loop looks for due notifications (new ones are also sent at once after their commit). */
+  pollIntervalMs: number;
+  /** How long a claimed send may take before another dispatcher may try again; keep it above the channel's timeout. */
+  leaseMs: number;
+  /** Notifications sent at the same time by the retry loop. */
+  concurrency: number;
+}
+
+export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
+  maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 60_000, pollIntervalMs: 1_000, leaseMs: 60_000, concurrency: 4,
+};
+
+export interface NotificationDispatcherOptions {
+  db: Kysely<unknown>;
+  schema: string;
+  channel: NotificationChannel;
+  policy?: Partial<DispatchPolicy>;
+  /** Database faults while dispatching (the retry loop tries again later). */
+  onError?: (error: unknown) => void;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Sends recorded notifications through the channel, outside any transaction:
+ * claim (one attempt, one dispatcher), send, then mark sent — or schedule the
+ * next attempt with backoff, up to `maxAttempts`, then mark failed. A trigger
+ * sends a new notification right after its commit; the retry loop picks up
+ * whatever is due (failed attempts, triggers lost to a crash, expired leases).
+ */
+export class NotificationDispatcher {
+  readonly #options: NotificationDispatcherOptions;
+  readonly #policy: DispatchPolicy;
+  readonly #inFlight = new Set<Promise<void>>();
+  #stopping = new AbortController();
+  #loop: Promise<void> | null = null;
+
+  constructor(options: NotificationDispatcherOptions) {
+    this.#options = options;
+    this.#policy = { ...DEFAULT_DISPATCH_POLICY, ...options.policy };
+  }
+
+  get channel(): NotificationChannel {
+    return this.#options.channel;
+  }
+
+  /** Sends one notification now, unless another dispatcher has it or it is not due. Returns whether an attempt was made. */
+  async dispatch(id: string): Promise<boolean> {
+    const { db, schema, channel } = this.#options;
+    const claimed = await claimNotification(db, schema, id, this.#policy.leaseMs);
+    if (!claimed) return false;
+    let outcome: AttemptOutcome;
+    try {
+      await channel.send(outgoingOf(claimed));
+      outcome = { ok: true };
+    } catch (error) {
+      outcome = { ok: false, error: errorMessage(error) };
+    }
+    const verdict = judgeAttempt(claimed.attempts, outcome, this.#policy);
+    if (verdict.status === 'sent') await markSent(db, schema, id);
+    else await markAttemptFailed(db, schema, claimed, verdict);
+    return true;
+  }
+
+  /** Fire-and-forget dispatch (after a commit); tracked so stop() waits for it. */
+  trigger(id: string): void {
+    if (this.#stopping.signal.aborted) return; // the retry loop of the next start sends it
+    this.#track(this.dispatch(id).then(() => undefined));
+  }
+
+  /** One pass of the retry loop: dispatches every due notification (a batch), a few at a time. */
+  async dispatchDue(limit = 100): Promise<number> {
+    const ids = await dueNotifications(this.#options.db, this.#options.schema, limit);
+    let attempted = 0;
+    for (let start = 0; start < ids.length; start += this.#policy.concurrency) {
+      const results = await Promise.all(ids.slice(start, start + this.#policy.concurrency).map((id) => this.dispatch(id)));
+      attempted += results.filter(Boolean).length;
+    }
+    return attempted;
+  }
+
+  start(): void {
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController();
+    this.#loop ??= this.#run();
+  }
+
+  /** Stops the retry loop and waits for sends under way, so none is cut off between send and mark. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    await this.#loop;
+    this.#loop = null;
+    await Promise.all([...this.#inFlight]);
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => { this.#options.onError?.(error); }).finally(() => { this.#inFlight.delete(tracked); });
+    this.#inFlight.add(tracked);
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stopping.signal;
+    while (!signal.aborted) {
+      try {
+        await this.dispatchDue();
+      } catch (error) {
+        this.#options.onError?.(error);
+      }
+      await sleep(this.#policy.pollIntervalMs, signal);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MessageContext } from '../../../contracts/codec.ts';
+import { ApiError, notFound } from '../../../platform/http/api-error.ts';
+import { requireOwnerOrStaff, requireRole, type Principal } from '../../../platform/http/auth.ts';
+import type { ChangeOutcome, OrderApplication } from '../application/order-application.ts';
+import type { OrderRow, OrderView } from '../application/order-view.ts';
+import { decideCustomerCancel, decideKitchenUpdate } from '../domain/order-decisions.ts';
+import { CancelOrderBody, KitchenStatusBody, OrderListQuery, OrderParams } from './order-schemas.ts';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+/** Events raised over HTTP carry the order's own saga correlation and trace. */
+const contextOf = (order: OrderRow): MessageContext => ({
+  source: 'order', key: order.id, correlationId: order.correlation_id, causationId: null, traceparent: order.traceparent,
+});
+
+/** The order, or 404 — also for a customer asking after someone else's order, so ids do not leak. */
+async function visibleOrder(app: OrderApplication, principal: Principal, orderId: string): Promise<OrderRow> {
+  const row = await app.findRow(orderId);
+  if (!row) throw notFound('order', orderId);
+  requireOwnerOrStaff(principal, row.customer_id, 'order', orderId);
+  return row;
+}
+
+/** The order after a change; a refusal is 409 with the status it is in (nothing was written). */
+async function afterChange(app: OrderApplication, orderId: string, outcome: ChangeOutcome): Promise<OrderView> {
+  if (outcome.kind === 'not_found') throw notFound('order', orderId);
+  if (outcome.kind === 'refused') throw new ApiError(409, outcome.code, outcome.message, { status: outcome.order.status });
+  const view = await app.view(orderId);
+  if (!view) throw notFound('order', orderId);
+  return view;
+}
+
+/** The order service's HTTP API (SPEC §6): read orders, the restaurant's kitchen steps, the customer's cancellation. */
+export async function orderRoutes(http: FastifyInstance, app: OrderApplication): Promise<void> {
+  const tags = ['orders'];
+  const security = [{ bearer: [] }];
+
+  http.get('/orders/:orderId', { schema: { tags, security, params: OrderParams, summary: 'An order with its status history' } }, async (request) => {
+    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+    const { orderId } = request.params as OrderParams;
+    await visibleOrder(app, principal, orderId);
+    const view = await app.view(orderId);
+    if (!view) throw notFound('order', orderId);
+    return view;
+  });
+
+  http.get('/orders', { schema: { tags, security, querystring: OrderListQuery, summary: 'Orders, newest first: a customer sees their own, a restaurant its own restaurant\'s, couriers and admins every order' } }, async (request) => {
+    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+    const query = request.query as OrderListQuery;
+    const limit = Math.min(query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit), MAX_LIMIT);
+    const orders = await app.list({
+      ...(principal.role === 'customer' ? { customerId: principal.subject } : {}),
+      // A restaurant's token subject is its restaurant id (as for status changes): it lists its own kitchen's orders.
+      ...(principal.role === 'restaurant' ? { restaurantId: principal.subject } : {}),
+      ...(query.status === undefined ? {} : { status: query.status }),
+      limit,
+    });
+    return { orders };
+  });
+
+  http.post('/orders/:orderId/status', {
+    schema: { tags, security, params: OrderParams, body: KitchenStatusBody, summary: 'The restaurant moves the order to PREPARING or READY_FOR_PICKUP (publishes order.updated)' },
+  }, async (request: FastifyRequest) => {
+    const principal = requireRole(request, 'restaurant');
+    const { orderId } = request.params as OrderParams;
+    const body = request.body as KitchenStatusBody;
+    const row = await app.findRow(orderId);
+    // A restaurant acts only on its own orders; another's looks like none.
+    if (!row || (principal.role === 'restaurant' && row.restaurant_id !== principal.subject)) throw notFound('order', orderId);
+    const outcome = await app.changeNow(orderId, { decide: (order) => decideKitchenUpdate(order.status, body.status), reason: body.reason ?? null, context: contextOf });
+    return afterChange(app, orderId, outcome);
+  });
+
+  http.post('/orders/:orderId/cancel', {
+    schema: { tags, security, params: OrderParams, body: CancelOrderBody, summary: 'Cancel a paid order before delivery: it becomes CANCELLING and the refund saga gives money and stock back (202)' },
+  }, async (request, reply) => {
+    const principal = requireRole(request, 'customer');
+    const { orderId } = request.params as OrderParams;
+    const { reason } = request.body as CancelOrderBody;
+    await visibleOrder(app, principal, orderId);
+    const outcome = await app.changeNow(orderId, { decide: (order) => decideCustomerCancel(order.status), reason, context: contextOf });
+    return reply.code(202).send(await afterChange(app, orderId, outcome));
+  });
+}

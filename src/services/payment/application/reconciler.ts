@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import { pruneIdempotencyKeys } from '../../../platform/http/idempotency-keys.ts';
+import { sleep } from '../../../platform/utils/sleep.ts';
+import { GatewayFailure } from '../gateway/card-gateway.ts';
+import { paymentDb } from '../store/tables.ts';
+import type { PaymentApplication } from './payment-application.ts';
+
+export interface ReconcilerOptions {
+  db: Kysely<unknown>;
+  schema: string;
+  app: PaymentApplication;
+  /** A payment or refund untouched this long in a non-terminal state is re-read from the gateway. */
+  staleAfterMs?: number;
+  intervalMs?: number;
+  batchSize?: number;
+}
+
+export interface ReconcileReport {
+  payments: number;
+  settled: number;
+  refunds: number;
+  faults: number;
+}
+
+/**
+ * Re-reads from the gateway every payment (and refund) left unsettled past a
+ * threshold, so a lost webhook or a crash between a gateway call and its
+ * transaction never leaves a payment — or the saga waiting on it — stuck.
+ * Every call reuses the original idempotency key, so a re-run repeats nothing.
+ */
+export class Reconciler {
+  readonly #options: Required<ReconcilerOptions>;
+  readonly #stopping = new AbortController();
+  #loop: Promise<void> | null = null;
+  #lastPrune = 0;
+
+  constructor(options: ReconcilerOptions) {
+    this.#options = { staleAfterMs: 30_000, intervalMs: 5_000, batchSize: 100, ...options };
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      await this.reconcileOnce().catch(() => undefined);
+      await sleep(this.#options.intervalMs, this.#stopping.signal);
+    }
+  }
+
+  async reconcileOnce(): Promise<ReconcileReport> {
+    const { db, schema, app, staleAfterMs, batchSize } = this.#options;
+    const before = new Date(Date.now() - staleAfterMs);
+    const report: ReconcileReport = { payments: 0, settled: 0, refunds: 0, faults: 0 };
+    const payments = await paymentDb(db, schema).selectFrom('payments').select(['id', 'status', 'stripe_payment_intent_id'])
+      .where('status', 'in', ['PENDING', 'PROCESSING']).where('updated_at', '<', before).orderBy('updated_at').limit(batchSize).execute();
+    for (const payment of payments) {
+      if (this.#stopping.signal.aborted) break;
+      report.payments += 1;
+      try {
+        if (!payment.stripe_payment_intent_id) {
+          if ((await app.requestIntent(payment.id)) !== null) report.faults += 1;
+          continue;
+        }
+        const intent = await app.gateway.retrieveIntent(payment.stripe_payment_intent_id, { paymentId: payment.id });
+        if (await app.applyIntent(payment.id, intent)) report.settled += 1;
+        // Nothing new: touch it so the next pass looks at older ones first.
+        else await paymentDb(db, schema).updateTable('payments').set({ updated_at: new Date() }).where('id', '=', payment.id).execute();
+      } catch (error) {
+        if (!(error instanceof GatewayFailure)) throw error;
+        report.faults += 1;
+      }
+    }
+    const refunds = await paymentDb(db, schema).selectFrom('refunds').select('id')
+      .where('status', '=', 'pending').where('updated_at', '<', before).orderBy('updated_at').limit(batchSize).execute();
+    for (const refund of refunds) {
+      if (this.#stopping.signal.aborted) break;
+      report.refunds += 1;
+      if ((await app.executeRefund(refund.id)) !== null) report.faults += 1;
+      await paymentDb(db, schema).updateTable('refunds').set({ updated_at: new Date() }).where('id', '=', refund.id).where('status', '=', 'pending').execute();
+    }
+    if (Date.now() - this.#lastPrune > 3_600_000) {
+      this.#lastPrune = Date.now();
+      await pruneIdempotencyKeys(db, schema);
+    }
+    return report;
+  }
+}

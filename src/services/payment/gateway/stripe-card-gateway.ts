@@ -1,0 +1,165 @@
+import Stripe from 'stripe';
+import { createResiliencePolicy, isAttemptTimeout, isBreakerOpen, type ResilienceOptions, type ResiliencePolicy } from '../../../platform/resilience/resilience-policy.ts';
+import { GatewayFailure, InvalidWebhookSignature, type CallContext, type CardGateway, type ChargeView, type IntentView, type RefundView, type WebhookEventView } from './card-gateway.ts';
+import { intentView, refundView } from './intent-view.ts';
+
+export interface StripeGatewayOptions {
+  apiKey: string;
+  /** http://127.0.0.1:12111 for the simulator; unset for Stripe itself. */
+  apiBase?: string | null;
+  resilience?: Partial<Omit<ResilienceOptions, 'isRetryable'>>;
+}
+
+export interface FailedAttempt {
+  operation: string;
+  context: CallContext;
+  attempt: number;
+  errorType: string;
+  errorCode: string | null;
+  declineCode: string | null;
+  httpStatus: number | null;
+  message: string;
+  retryable: boolean;
+}
+
+export const DEFAULT_GATEWAY_RESILIENCE: Omit<ResilienceOptions, 'isRetryable'> = {
+  timeoutMs: 10_000, maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000, breakerThreshold: 5, halfOpenAfterMs: 10_000,
+};
+
+/** Connection errors, timeouts, rate limits, 5xx and a key still in flight (409) may succeed on a retry; everything else is an answer. */
+export function isRetryableStripeError(error: unknown): boolean {
+  if (isAttemptTimeout(error)) return true;
+  if (!(error instanceof Stripe.errors.StripeError)) return false;
+  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeRateLimitError) return true;
+  if (error.statusCode === 409 || error.code === 'idempotency_key_in_use' || error.code === 'lock_timeout') return true;
+  return error.statusCode !== undefined && error.statusCode >= 500;
+}
+
+function describe(error: unknown): Omit<FailedAttempt, 'operation' | 'context' | 'attempt'> {
+  if (error instanceof Stripe.errors.StripeError) {
+    return {
+      errorType: error.rawType ?? error.type, errorCode: error.code ?? null, declineCode: error.decline_code ?? null,
+      httpStatus: error.statusCode ?? null, message: error.message, retryable: isRetryableStripeError(error),
+    };
+  }
+  if (isAttemptTimeout(error)) return { errorType: 'timeout', errorCode: 'timeout', declineCode: null, httpStatus: null, message: 'the gateway did not answer in time', retryable: true };
+  if (isBreakerOpen(error)) return { errorType: 'circuit_open', errorCode: 'circuit_open', declineCode: null, httpStatus: null, message: 'circuit breaker open: call not attempted', retryable: false };
+  return { errorType: 'unknown', errorCode: null, declineCode: null, httpStatus: null, message: error instanceof Error ? error.message : String(error), retryable: false };
+}
+
+/**
+ * The card gateway over the official `stripe` SDK. The SDK's own retries are
+ * off: the resilience policy (timeout, retry on retryable errors with the same
+ * Idempotency-Key, circuit breaker) owns that, and every failed attempt is
+ * reported for the gateway error store.
+ */
+export class StripeCardGateway implements CardGateway {
+  readonly #stripe: Stripe;
+  readonly #policy: ResiliencePolicy;
+  readonly #onFailure: (attempt: FailedAttempt) => void;
+  readonly #timeoutMs: number;
+
+  constructor(options: StripeGatewayOptions, onFailure: (attempt: FailedAttempt) => void = () => undefined) {
+    const resilience = { ...DEFAULT_GATEWAY_RESILIENCE, ...options.resilience };
+    this.#timeoutMs = resilience.timeoutMs;
+    const base = options.apiBase ? new URL(options.apiBase) : null;
+    this.#stripe = new Stripe(options.apiKey, {
+      maxNetworkRetries: 0,
+      timeout: resilience.timeoutMs,
+      ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol === 'https:' ? 'https' : 'http' } : {}),
+    });
+    this.#policy = createResiliencePolicy({ ...resilience, isRetryable: isRetryableStripeError });
+    this.#onFailure = onFailure;
+  }
+
+  get breakerState(): string {
+    return this.#policy.breakerState;
+  }
+
+  onBreakerChange(listener: (state: string) => void): void {
+    this.#policy.onBreakerChange(listener);
+  }
+
+  async #call<T>(operation: string, context: CallContext, task: (options: Stripe.RequestOptions) => Promise<T>): Promise<T> {
+    const requestOptions: Stripe.RequestOptions = { timeout: this.#timeoutMs, ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}) };
+    try {
+      return await this.#policy.execute(async ({ attempt }) => {
+        try {
+          return await task(requestOptions);
+        } catch (error) {
+          this.#onFailure({ operation, context, attempt, ...describe(error) });
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (isBreakerOpen(error)) {
+        this.#onFailure({ operation, context, attempt: 0, ...describe(error) });
+        throw new GatewayFailure('unavailable', 'gateway_unavailable', 'the card gateway is unavailable (circuit open); nothing was sent', null);
+      }
+      const described = describe(error);
+      if (described.retryable || described.errorType === 'timeout') {
+        throw new GatewayFailure('unknown_outcome', described.errorCode ?? 'gateway_error', `the card gateway did not answer: ${described.message}`, described.httpStatus);
+      }
+      throw new GatewayFailure('rejected', described.errorCode ?? described.errorType, described.message, described.httpStatus);
+    }
+  }
+
+  createIntent(input: { amount: number; currency: string; description: string | null; metadata: Record<string, string> }, context: CallContext): Promise<IntentView> {
+    return this.#call('payment_intents.create', context, async (options) => intentView(await this.#stripe.paymentIntents.create({
+      amount: input.amount, currency: input.currency.toLowerCase(), capture_method: 'automatic',
+      metadata: input.metadata, ...(input.description ? { description: input.description } : {}),
+    }, options)));
+  }
+
+  confirmIntent(intentId: string, paymentMethod: string, context: CallContext): Promise<IntentView> {
+    return this.#call('payment_intents.confirm', context, async (options) => {
+      try {
+        return intentView(await this.#stripe.paymentIntents.confirm(intentId, { payment_method: paymentMethod }, options));
+      } catch (error) {
+        // A decline is the gateway's answer: the intent it carries says what happened.
+        if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) return intentView(error.payment_intent);
+        throw error;
+      }
+    });
+  }
+
+  cancelIntent(intentId: string, reason: 'abandoned' | 'requested_by_customer' | 'duplicate' | 'fraudulent', context: CallContext): Promise<IntentView> {
+    return this.#call('payment_intents.cancel', context, async (options) =>
+      intentView(await this.#stripe.paymentIntents.cancel(intentId, { cancellation_reason: reason }, options)));
+  }
+
+  retrieveIntent(intentId: string, context: CallContext): Promise<IntentView> {
+    return this.#call('payment_intents.retrieve', context, async (options) => intentView(await this.#stripe.paymentIntents.retrieve(intentId, {}, options)));
+  }
+
+  createRefund(input: { intentId: string; amount: number; reason: string; metadata: Record<string, string> }, context: CallContext): Promise<RefundView> {
+    return this.#call('refunds.create', context, async (options) => refundView(await this.#stripe.refunds.create({
+      payment_intent: input.intentId, amount: input.amount, reason: 'requested_by_customer', metadata: { ...input.metadata, reason: input.reason.slice(0, 400) },
+    }, options)));
+  }
+
+  retrieveCharge(chargeId: string, context: CallContext): Promise<ChargeView> {
+    return this.#call('charges.retrieve', context, async (options) => {
+      const charge = await this.#stripe.charges.retrieve(chargeId, {}, options);
+      return { id: charge.id, receiptUrl: charge.receipt_url ?? null };
+    });
+  }
+
+  /** The SDK's signature check (HMAC-SHA256 over the raw body, 300 s tolerance), then the event reduced to what paysaga reads. */
+  parseWebhook(rawBody: Buffer, signature: string, secret: string): WebhookEventView {
+    let event: Stripe.Event;
+    try {
+      event = this.#stripe.webhooks.constructEvent(rawBody, signature, secret);
+    } catch (error) {
+      throw new InvalidWebhookSignature(error instanceof Error ? error.message : String(error));
+    }
+    const object = event.data.object as { object?: string; id?: string; payment_intent?: string | { id: string } | null; metadata?: Record<string, string> | null };
+    const metadata = { ...object.metadata };
+    if (object.object === 'payment_intent') {
+      return { id: event.id, type: event.type, intent: intentView(object as Stripe.PaymentIntent), refund: null, subject: { intentId: object.id ?? null, metadata } };
+    }
+    const intentId = typeof object.payment_intent === 'string' ? object.payment_intent : object.payment_intent?.id ?? null;
+    const refund = object.object === 'refund' ? { ...refundView(object as Stripe.Refund), intentId, metadata } : null;
+    return { id: event.id, type: event.type, intent: null, refund, subject: { intentId, metadata } };
+  }
+}

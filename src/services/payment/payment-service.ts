@@ -1,0 +1,53 @@
+import { ServiceRuntime, type RunningService, type ServiceOptions } from '../../platform/service/service-runtime.ts';
+import { GatewayErrorStore } from './application/gateway-error-store.ts';
+import { PaymentApplication } from './application/payment-application.ts';
+import { paymentViewOf, type PaymentView } from './application/payment-view.ts';
+import { Reconciler, type ReconcilerOptions } from './application/reconciler.ts';
+import { consumeRefundRequests } from './application/refund-requests-consumer.ts';
+import { handleSagaCommands } from './application/saga-commands.ts';
+import { WebhookReceiver } from './application/webhook-receiver.ts';
+import { StripeCardGateway, type StripeGatewayOptions } from './gateway/stripe-card-gateway.ts';
+import { paymentRoutes } from './http/payment-routes.ts';
+import { paymentMigrations } from './store/migrations.ts';
+import { paymentDb } from './store/tables.ts';
+
+export interface PaymentServiceOptions extends ServiceOptions {
+  stripe: StripeGatewayOptions;
+  webhookSecret: string;
+  reconciler?: Pick<ReconcilerOptions, 'staleAfterMs' | 'intervalMs'>;
+}
+
+export interface PaymentService extends RunningService {
+  readonly app: PaymentApplication;
+  readonly reconciler: Reconciler;
+  readonly errors: GatewayErrorStore;
+  health(): { gatewayBreaker: string };
+}
+
+/** Wires the payment service: its schema, the Stripe gateway behind its resilience policy, outbox relay, consumer, reconciler and routes. */
+export async function createPaymentService(options: PaymentServiceOptions): Promise<PaymentService> {
+  const runtime = await ServiceRuntime.create({ ...options, schema: options.schema ?? 'payment', groupId: options.groupId ?? 'payment', migrations: paymentMigrations });
+  const { db, schema } = runtime;
+  const errors = new GatewayErrorStore(db, schema);
+  const gateway = new StripeCardGateway(options.stripe, (attempt) => errors.record(attempt));
+  const app = new PaymentApplication({ db, schema, gateway, onOutboxWrite: runtime.wakeRelay });
+  const webhooks = new WebhookReceiver(app, db, schema);
+  const reconciler = new Reconciler({ db, schema, app, ...options.reconciler });
+  runtime.addWorker(reconciler);
+  consumeRefundRequests(runtime.consumer, app);
+  handleSagaCommands(runtime.consumer, app, schema);
+  const listByOrder = async (orderId: string): Promise<PaymentView[]> => {
+    const rows = await paymentDb(db, schema).selectFrom('payments').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
+    return rows.map((row) => paymentViewOf(row, []));
+  };
+  return {
+    app, reconciler, errors, relay: runtime.relay, consumer: runtime.consumer,
+    routes: (http) => runtime.mount(http, (scope) => paymentRoutes(scope, { app, webhooks, errors, gateway, webhookSecret: options.webhookSecret, listByOrder })),
+    start: () => runtime.start(),
+    async stop() {
+      await runtime.stop();
+      await errors.flush();
+    },
+    health: () => ({ gatewayBreaker: gateway.breakerState }),
+  };
+}

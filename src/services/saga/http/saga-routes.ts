@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { addMoney, money, type Money } from '../../../contracts/money.ts';
+import { ApiError, errorBody, notFound } from '../../../platform/http/api-error.ts';
+import { requireOwnerOrStaff, requireRole } from '../../../platform/http/auth.ts';
+import type { SagaView } from '../../../platform/saga/saga-engine.ts';
+import { sleep } from '../../../platform/utils/sleep.ts';
+import type { SagaService } from '../saga-service.ts';
+import type { CheckoutData } from '../sagas/checkout-saga.ts';
+import { CheckoutBody, OrderParams, PartialRefundBody, SagaListQuery, SagaParams } from './saga-schemas.ts';
+
+interface RouteOptions {
+  service: SagaService;
+  db: Kysely<unknown>;
+  checkoutWaitMs: number;
+}
+
+function totalOf(items: CheckoutBody['items']): Money {
+  const [first, ...rest] = items;
+  if (!first) throw new ApiError(400, 'invalid_request', 'a checkout needs at least one item');
+  const line = (item: CheckoutBody['items'][number]): Money => money(item.unitPrice.amount * item.quantity, item.unitPrice.currency);
+  try {
+    return rest.reduce((sum, item) => addMoney(sum, line(item)), line(first));
+  } catch (error) {
+    throw new ApiError(400, 'invalid_request', `items must share one currency and stay within limits: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function ownerOf(view: SagaView): string {
+  const customerId = (view.data as { customerId?: unknown }).customerId;
+  return typeof customerId === 'string' ? customerId : '';
+}
+
+/** Checkout, sagas with their timeline, and an admin's partial refund (SPEC §6). */
+export async function sagaRoutes(http: FastifyInstance, options: RouteOptions): Promise<void> {
+  const { service, db } = options;
+  const tags = ['checkout'];
+
+  http.post('/checkout', { schema: { tags, body: CheckoutBody, summary: 'Check out an order: the saga creates the order, reserves stock and creates the payment (returns the client secret)', security: [{ bearer: [] }] } }, async (request, reply) => {
+    const principal = requireRole(request, 'customer');
+    const body = request.body as CheckoutBody;
+    if (body.customerId && principal.role !== 'admin' && body.customerId !== principal.subject) throw new ApiError(403, 'forbidden', 'a customer checks out for themselves only');
+    const customerId = principal.role === 'admin' ? body.customerId ?? principal.subject : principal.subject;
+    const orderId = `ord_${randomBytes(10).toString('hex')}`;
+    const sagaId = `checkout-${orderId}`;
+    const data: CheckoutData = {
+      orderId, customerId, restaurantId: body.restaurantId, items: body.items, total: totalOf(body.items), deliveryAddress: body.deliveryAddress,
+      paymentId: null, clientSecret: null, captured: false, deliveryId: null, failure: null,
+      paymentWindowMs: body.paymentWindowSeconds === undefined ? null : body.paymentWindowSeconds * 1_000,
+    };
+    await service.startCheckout({ sagaId, data });
+    // The first three steps run over Kafka; wait (bounded) until the payment exists so the client gets its secret now.
+    const deadline = Date.now() + options.checkoutWaitMs;
+    let view = await service.engine.peek(db, sagaId);
+    for (let pause = 20; view && Date.now() < deadline && view.status === 'RUNNING' && !(view.data as CheckoutData).clientSecret; pause = Math.min(pause * 2, 200)) {
+      await sleep(pause);
+      view = await service.engine.peek(db, sagaId);
+    }
+    const now = (view?.data ?? data) as CheckoutData;
+    const answer = { orderId, sagaId, status: view?.status ?? 'RUNNING', total: data.total, paymentId: now.paymentId, clientSecret: now.clientSecret };
+    if (view?.status === 'COMPENSATING' || view?.status === 'COMPENSATED') {
+      return reply.code(409).send(errorBody(`checkout_failed`, `checkout failed: ${view.failureReason ?? 'unknown reason'}`, { ...answer, failure: now.failure }));
+    }
+    return reply.code(now.clientSecret ? 201 : 202).send(answer);
+  });
+
+  http.get('/sagas/:sagaId', { schema: { tags, params: SagaParams, summary: 'A saga with its timeline (the step log)', security: [{ bearer: [] }] } }, async (request) => {
+    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+    const { sagaId } = request.params as SagaParams;
+    const view = await service.engine.view(db, sagaId);
+    if (!view) throw notFound('saga', sagaId);
+    requireOwnerOrStaff(principal, ownerOf(view), 'saga', sagaId);
+    return view;
+  });
+
+  http.get('/sagas', { schema: { tags, querystring: SagaListQuery, summary: 'The sagas of an order', security: [{ bearer: [] }] } }, async (request) => {
+    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+    const { orderId } = request.query as SagaListQuery;
+    const views = (await Promise.all((await service.engine.sagasOfOrder(db, orderId)).map((saga) => service.engine.view(db, saga.id))))
+      .filter((view): view is SagaView => view !== undefined);
+    for (const view of views) requireOwnerOrStaff(principal, ownerOf(view), 'order', orderId);
+    return { sagas: views };
+  });
+
+  http.post('/orders/:orderId/refunds', { schema: { tags, params: OrderParams, body: PartialRefundBody, summary: 'Admin: refund part of a paid order', security: [{ bearer: [] }] } }, async (request, reply) => {
+    requireRole(request, 'admin');
+    const { orderId } = request.params as OrderParams;
+    const body = request.body as PartialRefundBody;
+    const checkout = (await service.engine.sagasOfOrder(db, orderId)).find((saga) => saga.type === 'checkout');
+    const data = checkout?.data as CheckoutData | undefined;
+    if (!data) throw notFound('order', orderId);
+    if (!data.captured || !data.paymentId) throw new ApiError(409, 'not_paid', `order ${orderId} has no captured payment to refund`);
+    if (body.amount.currency !== data.total.currency) throw new ApiError(400, 'currency_mismatch', `order ${orderId} is in ${data.total.currency}`);
+    const sagaId = `refund-${orderId}-${randomBytes(6).toString('hex')}`;
+    await service.startPartialRefund({
+      sagaId,
+      data: {
+        orderId, customerId: data.customerId, paymentId: data.paymentId, amount: body.amount, reason: body.reason,
+        refundRequestId: sagaId, refundExpected: true, shipped: false,
+      },
+    });
+    return reply.code(202).send({ orderId, sagaId });
+  });
+}

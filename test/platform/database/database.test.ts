@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { migrateSchema } from '../../../src/platform/database/migrations.ts';
+import { platformDb, platformMigrations } from '../../../src/platform/database/platform-tables.ts';
+import { postgresUrl } from '../../support/env.ts';
+import { freshSchema } from '../../support/database.ts';
+
+for (const [name, url] of [['PostgreSQL', postgresUrl()], ['PGlite', 'pglite://memory']] as const) {
+  describe(`database layer on ${name}`, () => {
+    test('applies the platform migrations once, and again is a no-op', async () => {
+      const { database, schema, drop } = await freshSchema(url);
+      try {
+        await migrateSchema(database.db, schema, platformMigrations);
+        const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(database.db);
+        assert.deepEqual(tables.rows.map((row) => row.table_name).filter((table) => !table.startsWith('kysely_')), ['dead_letters', 'idempotency_keys', 'inbox', 'outbox']);
+      } finally {
+        await drop();
+      }
+    });
+
+    test('rolls a failed transaction back completely, and round-trips bigint, bytea and timestamps', async () => {
+      const { database, schema, drop } = await freshSchema(url);
+      try {
+        await assert.rejects(database.db.transaction().execute(async (trx) => {
+          await platformDb(trx, schema).insertInto('outbox').values({ topic: 't', key: 'k', value: Buffer.from('v'), headers: '{}', event_id: null }).execute();
+          throw new Error('handler failed');
+        }), /handler failed/);
+        assert.equal((await platformDb(database.db, schema).selectFrom('outbox').selectAll().execute()).length, 0);
+        await platformDb(database.db, schema).insertInto('outbox').values({ topic: 't', key: 'k', value: Buffer.from([0, 255, 1]), headers: '{"a":"b"}', event_id: null }).execute();
+        const [row] = await platformDb(database.db, schema).selectFrom('outbox').selectAll().execute();
+        assert.equal(typeof row?.id, 'bigint');
+        assert.deepEqual([...Buffer.from(row?.value ?? [])], [0, 255, 1]);
+        assert.ok(row?.created_at instanceof Date);
+      } finally {
+        await drop();
+      }
+    });
+
+    test('serialises concurrent transactions on one row with FOR UPDATE', async () => {
+      const { database, schema, drop } = await freshSchema(url);
+      try {
+        await sql`create table ${sql.id(schema)}.counter (id int primary key, n int not null)`.execute(database.db);
+        await sql`insert into ${sql.id(schema)}.counter values (1, 0)`.execute(database.db);
+        await Promise.all(Array.from({ length: 20 }, () => database.db.transaction().execute(async (trx) => {
+          const current = await sql<{ n: number }>`select n from ${sql.id(schema)}.counter where id = 1 for update`.execute(trx);
+          await sql`update ${sql.id(schema)}.counter set n = ${(current.rows[0]?.n ?? 0) + 1} where id = 1`.execute(trx);
+        })));
+        const final = await sql<{ n: number }>`select n from ${sql.id(schema)}.counter where id = 1`.execute(database.db);
+        assert.equal(final.rows[0]?.n, 20);
+      } finally {
+        await drop();
+      }
+    });
+  });
+}

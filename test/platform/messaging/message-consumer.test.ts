@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { causedBy, createEnvelope } from '../../../src/contracts/codec.ts';
+import { OrderCancelled, OrderUpdated } from '../../../src/contracts/events/order.ts';
+import { DeadLetterStore } from '../../../src/platform/dead-letters/dead-letter-store.ts';
+import { MessageConsumer } from '../../../src/platform/messaging/message-consumer.ts';
+import { eventually, uniqueName } from '../../support/env.ts';
+import { openPipeline, STACKS, type Pipeline } from '../../support/pipeline.ts';
+import { orderUpdated } from '../../support/sample-events.ts';
+
+const fastRetries = { inPlaceAttempts: 2, inPlaceDelayMs: 10, delayedAttempts: 2, initialDelayMs: 200, maxDelayMs: 400 };
+
+for (const stack of STACKS) {
+  describe(`message consumer on ${stack}`, () => {
+    let pipe: Pipeline;
+    const consumers: MessageConsumer[] = [];
+    before(async () => {
+      pipe = await openPipeline(stack);
+      await sql`create table ${sql.id(pipe.schema)}.effects (event_id text not null, note text)`.execute(pipe.database.db);
+    });
+    afterEach(async () => {
+      await Promise.all(consumers.splice(0).map((consumer) => consumer.stop(1_000)));
+    });
+    after(() => pipe.close());
+
+    function consumer(handler: (eventId: string, reason: string | null) => Promise<void> | void) {
+      const created = new MessageConsumer({
+        groupId: uniqueName('svc'), schema: pipe.schema, db: pipe.database.db, transport: pipe.transport,
+        retry: fastRetries, onOutboxWrite: () => pipe.relay.wake(),
+      }).on(OrderUpdated, async (envelope, { trx, publish }) => {
+        await handler(envelope.eventId, envelope.payload.reason);
+        await sql`insert into ${sql.id(pipe.schema)}.effects values (${envelope.eventId}, ${envelope.payload.reason})`.execute(trx);
+        publish({ topic: OrderCancelled.topic, envelope: createEnvelope(OrderCancelled, { orderId: envelope.key, previousStatus: 'CONFIRMED', reason: 'test' }, causedBy(envelope, 'test')) });
+      });
+      consumers.push(created);
+      return created;
+    }
+
+    const effectsOf = async (eventId: string) =>
+      (await sql<{ n: string }>`select count(*) as n from ${sql.id(pipe.schema)}.effects where event_id = ${eventId}`.execute(pipe.database.db)).rows[0]?.n;
+
+    test('a redelivered event changes nothing: one effect, one outgoing event', async () => {
+      const cancelled = await pipe.tap(OrderCancelled.topic);
+      await consumer(() => undefined).start();
+      const event = orderUpdated(uniqueName('order'));
+      await pipe.send(OrderUpdated.topic, event);
+      await pipe.send(OrderUpdated.topic, event);
+      await pipe.send(OrderUpdated.topic, event);
+      await eventually('the effect', async () => Number(await effectsOf(event.eventId)) === 1);
+      await eventually('the outgoing event', () => cancelled.some((record) => record.key === event.key));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(Number(await effectsOf(event.eventId)), 1);
+      const outgoing = cancelled.filter((record) => record.key === event.key);
+      assert.equal(outgoing.length, 1);
+      const envelope = JSON.parse(outgoing[0]?.value.toString() ?? '{}') as { causationId: string; correlationId: string };
+      assert.equal(envelope.causationId, event.eventId);
+      assert.equal(envelope.correlationId, event.correlationId);
+    });
+
+    test('a failing handler goes through the retry topic, then to the dead-letter topic and table; replay brings it back', async () => {
+      const retries = await pipe.tap('order.updated.retry');
+      const deadLetters = await pipe.tap('order.updated.dlq');
+      let broken = true;
+      let calls = 0;
+      const failing = consumer((_eventId, reason) => {
+        if (reason !== 'poisoned') return;
+        calls += 1;
+        if (broken) throw new Error('restaurant API is down');
+      });
+      await failing.start();
+      const event = orderUpdated(uniqueName('order'), 0);
+      const poisoned = { ...event, payload: { ...(event.payload as object), reason: 'poisoned' } };
+      await pipe.send(OrderUpdated.topic, poisoned);
+      await eventually('the dead letter', () => deadLetters.some((record) => record.key === event.key), 30_000);
+      // 2 in place on the original, then 2 delayed retries × 2 in place.
+      assert.equal(calls, 6);
+      assert.deepEqual(retries.filter((record) => record.key === event.key).map((record) => record.headers['paysaga-attempt']), ['1', '2']);
+      const dead = deadLetters.find((record) => record.key === event.key);
+      assert.equal(dead?.headers['paysaga-dlq-reason'], 'handler-failed');
+      assert.equal(dead?.headers['paysaga-original-topic'], 'order.updated');
+      assert.equal(dead?.value.toString(), JSON.stringify(poisoned));
+      const store = new DeadLetterStore(pipe.database.db, pipe.schema, () => pipe.relay.wake());
+      const [letter] = await store.list({ status: 'pending' });
+      assert.equal(letter?.eventId, event.eventId);
+      assert.equal(letter?.attempts, 2);
+      assert.equal(letter?.topic, 'order.updated');
+      assert.match(letter?.error ?? '', /restaurant API is down/);
+      assert.match(letter?.stack ?? '', /message-consumer\.test\.ts/);
+      assert.equal((await store.stats()).pendingByReason['handler-failed'], 1);
+      assert.equal(Number(await effectsOf(event.eventId)), 0);
+      broken = false;
+      await store.replay(letter?.id ?? '');
+      await eventually('the replayed event handled', async () => Number(await effectsOf(event.eventId)) === 1, 20_000);
+      assert.equal((await store.get(letter?.id ?? '')).status, 'replayed');
+      await assert.rejects(store.replay(letter?.id ?? ''), /only a pending one/);
+    });
+
+    test('a malformed or unknown-version message is dead-lettered at once and the partition moves on', async () => {
+      const deadLetters = await pipe.tap('order.updated.dlq');
+      await consumer(() => undefined).start();
+      const orderId = uniqueName('order');
+      const good = orderUpdated(orderId, 1);
+      await pipe.transport.publish([
+        { topic: OrderUpdated.topic, key: orderId, value: Buffer.from('{not json'), headers: {} },
+        { topic: OrderUpdated.topic, key: orderId, value: Buffer.from(JSON.stringify({ ...orderUpdated(orderId), version: 99 })), headers: {} },
+        { topic: OrderUpdated.topic, key: orderId, value: Buffer.from(JSON.stringify({ ...orderUpdated(orderId), payload: { orderId } })), headers: {} },
+      ]);
+      await pipe.send(OrderUpdated.topic, good);
+      await eventually('the good event handled', async () => Number(await effectsOf(good.eventId)) === 1);
+      await eventually('three dead letters', () => deadLetters.filter((record) => record.key === orderId).length === 3);
+      assert.deepEqual(deadLetters.filter((record) => record.key === orderId).map((record) => record.headers['paysaga-dlq-reason']),
+        ['malformed', 'unknown-version', 'invalid-payload']);
+    });
+  });
+}

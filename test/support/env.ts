@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { KafkaTransport } from '../../src/platform/messaging/kafka/kafka-transport.ts';
+import { NamespacedTransport } from '../../src/platform/messaging/namespaced-transport.ts';
+import type { Transport } from '../../src/platform/messaging/transport.ts';
+
+/** Brokers the test runner started (or the ones given in KAFKA_BROKERS). Never skips: a missing broker fails the test. */
+export function kafkaBrokers(): string[] {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the suite with `npm test`, which starts Kafka (scripts/kafka.sh)');
+  return brokers.split(',').map((broker) => broker.trim()).filter(Boolean);
+}
+
+export function postgresUrl(): string {
+  return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+/** A name no other test (or earlier run) uses: tests share one broker and one database. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/**
+ * A Kafka transport in a namespace of its own: a test's topics and groups are
+ * `<namespace>.<topic>` on the shared broker, so no other test (or earlier
+ * run) ever sees its commands or answers them.
+ */
+export function isolatedKafkaTransport(label: string): Promise<Transport> {
+  return Promise.resolve(new NamespacedTransport(new KafkaTransport({ brokers: kafkaBrokers(), clientId: uniqueName(label), sessionTimeoutMs: 6_000 }), uniqueName(label)));
+}

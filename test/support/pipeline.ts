@@ -1,0 +1,49 @@
+import type { Envelope } from '../../src/contracts/envelope.ts';
+import { envelopeRecord } from '../../src/platform/messaging/envelope-record.ts';
+import { paysagaTopicSpecs } from '../../src/platform/messaging/topic-specs.ts';
+import { InProcessTransport } from '../../src/platform/messaging/in-process/in-process-transport.ts';
+import { KafkaTransport } from '../../src/platform/messaging/kafka/kafka-transport.ts';
+import type { IncomingRecord, Subscription, Transport } from '../../src/platform/messaging/transport.ts';
+import { OutboxRelay } from '../../src/platform/outbox/outbox-relay.ts';
+import { freshSchema, type TestSchema } from './database.ts';
+import { kafkaBrokers, postgresUrl, uniqueName } from './env.ts';
+
+export type Stack = 'kafka+postgres' | 'in-process+pglite';
+export const STACKS: readonly Stack[] = ['kafka+postgres', 'in-process+pglite'];
+
+export interface Pipeline extends TestSchema {
+  transport: Transport;
+  relay: OutboxRelay;
+  /** Appends an envelope straight to a topic (as another service's relay would). */
+  send(topic: string, envelope: Envelope): Promise<void>;
+  /** Everything appended to `topic` from now on (and before), collected by a private group. */
+  tap(topic: string): Promise<IncomingRecord[]>;
+  close(): Promise<void>;
+}
+
+/** A transport, a fresh schema with the platform tables, every paysaga topic, and a running relay. */
+export async function openPipeline(stack: Stack, options: { brokers?: string[] } = {}): Promise<Pipeline> {
+  const transport: Transport = stack === 'kafka+postgres'
+    ? new KafkaTransport({ brokers: options.brokers ?? kafkaBrokers(), clientId: uniqueName('test'), sessionTimeoutMs: 6_000 })
+    : new InProcessTransport();
+  await transport.ensureTopics(paysagaTopicSpecs({ partitions: 3, replicationFactor: 1, minInsyncReplicas: null }));
+  const schema = await freshSchema(stack === 'kafka+postgres' ? postgresUrl() : 'pglite://memory');
+  const relay = new OutboxRelay({ db: schema.database.db, schema: schema.schema, transport, pollIntervalMs: 50 });
+  relay.start();
+  const taps: Subscription[] = [];
+  return {
+    ...schema, transport, relay,
+    send: (topic, envelope) => transport.publish([envelopeRecord(topic, envelope)]),
+    async tap(topic) {
+      const seen: IncomingRecord[] = [];
+      taps.push(await transport.subscribe({ groupId: uniqueName('tap'), topics: [topic], handler: async (record) => { seen.push(record); } }));
+      return seen;
+    },
+    async close() {
+      await relay.stop(2_000);
+      await Promise.all(taps.map((tap) => tap.close({ timeoutMs: 1_000 })));
+      await transport.close();
+      await schema.drop();
+    },
+  };
+}
