@@ -1,23 +1,34 @@
 import { sql, type Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
 
 export type SchemaMigration = (db: Kysely<unknown>, schema: string) => Promise<void>;
 
 /**
  * Brings one service's schema up to date. Migrations are named `NNNN_description`
- * and applied in name order, each once, recorded in `<schema>.kysely_migration`;
- * Kysely's migration lock makes concurrent starts of one service safe.
+ * and applied in name order, each once, recorded in `<schema>.schema_migrations`.
+ *
+ * Everything runs in one transaction (PostgreSQL's DDL is transactional, so a
+ * failed migration leaves the schema as it was) under an advisory lock on the
+ * schema's name, so concurrent starts of one service apply each migration once.
+ * Only this schema is read: Kysely's Migrator introspected every schema of the
+ * database on each start, which failed when another schema was dropped meanwhile.
  */
 export async function migrateSchema(db: Kysely<unknown>, schema: string, migrations: Record<string, SchemaMigration>): Promise<void> {
-  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-  const bound: Record<string, Migration> = Object.fromEntries(Object.entries(migrations).map(([name, up]) => [
-    name, { up: (migrationDb: Kysely<unknown>) => up(migrationDb, schema) },
-  ]));
-  const migrator = new Migrator({
-    db,
-    migrationTableSchema: schema,
-    provider: { getMigrations: async () => bound },
+  const table = sql.table(`${schema}.schema_migrations`);
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`paysaga.migrate.${schema}`}))`.execute(trx);
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
+    await sql`create table if not exists ${table} (name text primary key, applied_at timestamptz not null default now())`.execute(trx);
+    const applied = new Set((await sql<{ name: string }>`select name from ${table}`.execute(trx)).rows.map((row) => row.name));
+    for (const name of Object.keys(migrations).sort()) {
+      if (applied.has(name)) continue;
+      const migrate = migrations[name];
+      if (!migrate) continue;
+      try {
+        await migrate(trx, schema);
+      } catch (error) {
+        throw new Error(`migration ${name} of schema ${schema} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      await sql`insert into ${table} (name) values (${name})`.execute(trx);
+    }
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(`migration of schema ${schema} failed: ${JSON.stringify(error)}`);
 }

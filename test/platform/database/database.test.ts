@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { migrateSchema } from '../../../src/platform/database/migrations.ts';
 import { platformDb, platformMigrations } from '../../../src/platform/database/platform-tables.ts';
-import { postgresUrl } from '../../support/env.ts';
+import { openDatabase } from '../../../src/platform/database/database.ts';
+import { postgresUrl, uniqueName } from '../../support/env.ts';
 import { freshSchema } from '../../support/database.ts';
 
 for (const [name, url] of [['PostgreSQL', postgresUrl()], ['PGlite', 'pglite://memory']] as const) {
@@ -13,7 +14,31 @@ for (const [name, url] of [['PostgreSQL', postgresUrl()], ['PGlite', 'pglite://m
       try {
         await migrateSchema(database.db, schema, platformMigrations);
         const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(database.db);
-        assert.deepEqual(tables.rows.map((row) => row.table_name).filter((table) => !table.startsWith('kysely_')), ['dead_letters', 'idempotency_keys', 'inbox', 'outbox']);
+        assert.deepEqual(tables.rows.map((row) => row.table_name), ['dead_letters', 'idempotency_keys', 'inbox', 'outbox', 'schema_migrations']);
+        const applied = await sql<{ name: string }>`select name from ${sql.id(schema)}.schema_migrations order by name`.execute(database.db);
+        assert.deepEqual(applied.rows.map((row) => row.name), Object.keys(platformMigrations).sort());
+      } finally {
+        await drop();
+      }
+    });
+
+    test('concurrent starts apply each migration once; a failing migration leaves the schema as it was', async () => {
+      const { database, schema, drop } = await freshSchema(url);
+      try {
+        let runs = 0;
+        const counted = { '0001_counter': async (db: Kysely<unknown>, target: string) => {
+          runs += 1;
+          await sql`create table ${sql.id(target)}.counted (id int primary key)`.execute(db);
+        } };
+        await Promise.all(Array.from({ length: 5 }, () => migrateSchema(database.db, schema, counted)));
+        assert.equal(runs, 1, 'the migration ran once across five concurrent starts');
+        await assert.rejects(migrateSchema(database.db, schema, {
+          ...counted,
+          '0002_good': async (db, target) => { await sql`create table ${sql.id(target)}.half (id int)`.execute(db); },
+          '0003_bad': async (db) => { await sql`select * from no_such_table`.execute(db); },
+        }), /migration 0003_bad of schema .* failed/);
+        const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema} and table_name = 'half'`.execute(database.db);
+        assert.equal(tables.rows.length, 0, 'the good migration before the bad one was rolled back with it');
       } finally {
         await drop();
       }
@@ -54,3 +79,24 @@ for (const [name, url] of [['PostgreSQL', postgresUrl()], ['PGlite', 'pglite://m
     });
   });
 }
+
+test('migrating one schema is unaffected by other schemas being dropped at the same time', async () => {
+  // Regression: Kysely's Migrator introspected every schema and failed with
+  // "schema … does not exist" when another test dropped its own meanwhile.
+  const mine = await openDatabase({ url: postgresUrl(), maxConnections: 8 });
+  const schemas: string[] = [];
+  try {
+    for (let round = 0; round < 3; round += 1) {
+      const others = await Promise.all(Array.from({ length: 8 }, () => freshSchema(postgresUrl())));
+      const batch = Array.from({ length: 8 }, () => uniqueName('m'));
+      schemas.push(...batch);
+      await Promise.all([
+        ...others.map((other) => other.drop()),
+        ...batch.map((schema) => migrateSchema(mine.db, schema, platformMigrations)),
+      ]);
+    }
+  } finally {
+    for (const schema of schemas) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(mine.db);
+    await mine.close();
+  }
+});
