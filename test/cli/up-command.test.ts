@@ -16,7 +16,7 @@ async function freeRange(size: number): Promise<number> {
   throw new Error('no free port range');
 }
 
-test('paysaga up starts every service as its own process and stops them all on SIGTERM', async () => {
+test('paysaga up starts every service as its own process, restarts one that dies, and stops them all on SIGTERM', async () => {
   const root = join(import.meta.dirname, '..', '..');
   const base = await freeRange(SERVICE_NAMES.length + 1);
   const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['src/cli/main.ts', 'up', '--base-port', String(base), '--gateway-port', String(base + SERVICE_NAMES.length)], {
@@ -27,20 +27,56 @@ test('paysaga up starts every service as its own process and stops them all on S
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  /** One process's own lines, to say why it is not ready. */
+  const linesOf = (label: string): string => output.split('\n').filter((line) => line.startsWith(`[${label}]`)).slice(-40).join('\n');
+  const readyServices = (port: number, name: string, description: string) => eventually(description, async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+    return response?.status === 200 ? await response.json() as { services: string[] } : undefined;
+  }, 120_000).catch((error: unknown) => { throw new Error(`${String(error)}\n${linesOf(name)}`); });
+  const pidOf = (label: string): number => {
+    const pids = [...output.matchAll(new RegExp(`^\\[${label}\\] pid (\\d+)$`, 'gm'))].map((match) => Number(match[1]));
+    const pid = pids.at(-1);
+    assert.ok(pid, `up printed the pid of ${label}`);
+    return pid;
+  };
   try {
     for (const [index, name] of SERVICE_NAMES.entries()) {
-      const ready = await eventually(`${name} on :${base + index}`, async () => {
-        const response = await fetch(`http://127.0.0.1:${base + index}/health/ready`).catch(() => null);
-        return response?.status === 200 ? await response.json() as { services: string[] } : undefined;
-      }, 90_000).catch((error: unknown) => { throw new Error(`${String(error)}\n${output.slice(-3_000)}`); });
+      const ready = await readyServices(base + index, name, `${name} on :${base + index}`);
       assert.deepEqual(ready.services, [name], `one service per process on :${base + index}`);
     }
     const gateway = await fetch(`http://127.0.0.1:${base + SERVICE_NAMES.length}/_simulator/stats`);
     assert.equal(gateway.status, 200, 'the gateway simulator runs beside them');
+
+    const victim = SERVICE_NAMES.indexOf('inventory');
+    const killedPid = pidOf('inventory');
+    process.kill(killedPid, 'SIGKILL');
+    await eventually('up to see inventory die and schedule its restart', () => output.includes('[inventory] exited with SIGKILL') && output.includes('[inventory] restarting in 1 s'), 30_000);
+    await readyServices(base + victim, 'inventory', 'inventory back after its restart');
+    assert.notEqual(pidOf('inventory'), killedPid, 'a new process serves inventory');
   } finally {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     assert.equal(await exited, 0, output.slice(-2_000));
   }
+  // Seven clean exits, plus the one SIGKILL.
   assert.equal((output.match(/exited with 0/g) ?? []).length, SERVICE_NAMES.length + 1, 'every child stopped cleanly');
+});
+
+test('paysaga up gives up on a process that keeps dying at start: everything stops, exit code 1, the cause printed', async () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const base = await freeRange(SERVICE_NAMES.length + 1);
+  const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['src/cli/main.ts', 'up', '--base-port', String(base), '--gateway-port', String(base + SERVICE_NAMES.length)], {
+    cwd: root,
+    // A database that does not exist: every service fails at start, every time.
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl().replace(/\/[^/]*$/, '/paysaga_no_such_database'), PAYSAGA_NAMESPACE: uniqueName('up'), AUTH_SECRET: 'paysaga-up-test-secret-0123456789abcdefgh', DATABASE_MAX_CONNECTIONS: '2' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(exitCode, 1, output.slice(-2_000));
+  assert.match(output, /exited 5 times in a row within 60 s of starting; stopping everything/);
+  assert.match(output, /paysaga_no_such_database/, 'the cause is in the output');
+  assert.match(output, /\[gateway\] exited with 0/, 'the healthy gateway was stopped gracefully');
 });
