@@ -16,7 +16,7 @@ export function registerServeCommands(program: Command): void {
         if (!services.includes(name)) services.push(name);
       }
       const config = loadConfig();
-      const started = await startPlatform(config, { services });
+      const started = await startPlatform(config, { services, log: (line) => { console.log(line); } });
       console.log(await describeStart(started, config));
     });
 

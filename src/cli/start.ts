@@ -1,14 +1,15 @@
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { startGatewaySimulator, type GatewaySimulator } from '../gateway/simulator/index.ts';
 import type { PlatformConfig } from '../platform/config.ts';
-import { openDatabase } from '../platform/database/database.ts';
+import { openDatabase, type Database } from '../platform/database/database.ts';
 import { migrateSchema } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-tables.ts';
 import { DeadLetterStore } from '../platform/dead-letters/dead-letter-store.ts';
 import { issueToken, useBearerAuth } from '../platform/http/auth.ts';
 import { deadLetterRoutes } from '../platform/http/dead-letter-routes.ts';
 import { createHttpServer } from '../platform/http/http-server.ts';
-import { installGracefulShutdown } from '../platform/lifecycle/graceful-shutdown.ts';
+import { installGracefulShutdown, type ShutdownStep } from '../platform/lifecycle/graceful-shutdown.ts';
 import { namespacedSchema, openTransport } from '../platform/messaging/open-transport.ts';
 import { paysagaTopicSpecs } from '../platform/messaging/topic-specs.ts';
 import type { Transport } from '../platform/messaging/transport.ts';
@@ -36,6 +37,8 @@ export interface StartOptions {
   installSignals?: boolean;
   /** Runs after the services are up and before the banner (embedded mode seeds its menu here). */
   afterStart?: (context: { services: Map<ServiceName, RunnableService> }) => Promise<void>;
+  /** Told when the process starts starting (signals are handled from then on). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -46,60 +49,85 @@ export interface StartOptions {
  */
 export async function startPlatform(config: PlatformConfig, options: StartOptions): Promise<StartedPlatform> {
   const env = options.env ?? process.env;
-  const transport = openTransport(config, `paysaga-${options.services.join('-')}`);
-  const database = await openDatabase({ url: config.databaseUrl, maxConnections: config.databaseMaxConnections });
-  await migrateSchema(database.db, namespacedSchema(config, 'platform'), platformMigrations);
-  await transport.ensureTopics(paysagaTopicSpecs(config));
-
-  const paymentConfig = loadPaymentConfig(env);
+  // What is open so far, so that a stop — even one asked for by a signal in the middle of starting — closes exactly that.
+  let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;
-  if (options.services.includes('payment') && !paymentConfig.stripe.apiBase) {
-    // Embedded mode brings its own Stripe: the simulator on a free loopback port, webhooks pointed back at us once we listen.
-    simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: paymentConfig.stripe.webhookSecret });
-  }
-  const gatewayUrl = paymentConfig.stripe.apiBase ?? simulator?.url ?? '';
-
+  let database: Database | null = null;
   const services = new Map<ServiceName, RunnableService>();
-  for (const name of options.services) services.set(name, await createService(name, { db: database.db, transport, env, gatewayUrl, schema: (schema) => namespacedSchema(config, schema) }));
-
+  const startedServices = new Set<ServiceName>();
   const authSecret = env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET;
-  const http = await createHttpServer({ title: 'paysaga' });
-  useBearerAuth(http, { secret: authSecret });
-  http.get('/health/live', { schema: { hide: true }, config: { auth: false } }, async () => ({ status: 'ok' }));
-  http.get('/health/ready', { schema: { hide: true }, config: { auth: false } }, async (_request, reply) => {
-    const [kafka, db] = await Promise.all([
-      transport.ping(),
-      sql`select 1`.execute(database.db).then(() => true, () => false),
-    ]);
-    const extra = Object.assign({}, ...[...services.values()].map((service) => service.health?.() ?? {})) as Record<string, string | boolean>;
-    // An open gateway breaker degrades payments but the instance still serves reads and webhooks: reported, not fatal.
-    const ready = kafka && db;
-    const degraded = Object.values(extra).some((value) => value === 'open' || value === 'half-open');
-    return reply.code(ready ? 200 : 503).send({
-      status: ready ? (degraded ? 'degraded' : 'ready') : 'not ready',
-      services: options.services, checks: { transport: kafka, database: db, ...extra },
-    });
-  });
-  for (const service of services.values()) await service.routes(http);
-  const deadLetters = new Map(options.services.map((name) => [name, new DeadLetterStore(database.db, namespacedSchema(config, SERVICE_SCHEMAS[name]))]));
-  await deadLetterRoutes(http, deadLetters);
-  const url = await http.listen({ port: config.httpPort, host: config.httpHost });
-  simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, paymentConfig.stripe.webhookSecret);
-  for (const service of services.values()) await service.start();
-  await options.afterStart?.({ services });
-
-  const steps = [
-    { name: 'stop HTTP', run: () => http.close() },
-    ...[...services.entries()].map(([name, service]) => ({ name: `stop ${name}`, run: () => service.stop() })),
+  let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind'] }> | null = null;
+  const transport = openTransport(config, `paysaga-${options.services.join('-')}`);
+  const steps: ShutdownStep[] = [
+    // A SIGTERM during start waits for the start to end (or fail), then stops what it opened.
+    { name: 'finish starting', run: async () => { await starting?.catch(() => undefined); } },
+    { name: 'stop HTTP', run: async () => { await http?.close(); } },
+    ...options.services.map((name) => ({ name: `stop ${name}`, run: async () => { if (startedServices.has(name)) await services.get(name)?.stop(); } })),
     { name: 'stop gateway simulator', run: async () => { await simulator?.close(); } },
     { name: 'disconnect transport', run: () => transport.close() },
-    { name: 'close database', run: () => database.close() },
+    { name: 'close database', run: async () => { await database?.close(); } },
   ];
   if (options.installSignals !== false) installGracefulShutdown(steps);
-  return {
-    url, gatewayUrl, transportKind: transport.kind, databaseKind: database.kind, services: options.services, authSecret, transport,
-    async stop() { for (const step of steps) await step.run(); },
-  };
+  options.log?.(`paysaga: starting ${options.services.join(', ')} (pid ${process.pid})`);
+  const stop = async (): Promise<void> => { for (const step of steps) await step.run(); };
+  let ready = false;
+
+  starting = (async () => {
+    const opened = await openDatabase({ url: config.databaseUrl, maxConnections: config.databaseMaxConnections });
+    database = opened;
+    const db = opened.db;
+    await migrateSchema(db, namespacedSchema(config, 'platform'), platformMigrations);
+    await transport.ensureTopics(paysagaTopicSpecs(config));
+
+    const paymentConfig = loadPaymentConfig(env);
+    if (options.services.includes('payment') && !paymentConfig.stripe.apiBase) {
+      // Embedded mode brings its own Stripe: the simulator on a free loopback port, webhooks pointed back at us once we listen.
+      simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: paymentConfig.stripe.webhookSecret });
+    }
+    const gatewayUrl = paymentConfig.stripe.apiBase ?? simulator?.url ?? '';
+
+    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, schema: (schema) => namespacedSchema(config, schema) }));
+
+    const server = await createHttpServer({ title: 'paysaga' });
+    http = server;
+    useBearerAuth(server, { secret: authSecret });
+    server.get('/health/live', { schema: { hide: true }, config: { auth: false } }, async () => ({ status: 'ok' }));
+    server.get('/health/ready', { schema: { hide: true }, config: { auth: false } }, async (_request, reply) => {
+      const [kafka, dbUp] = await Promise.all([
+        transport.ping(),
+        sql`select 1`.execute(db).then(() => true, () => false),
+      ]);
+      const extra = Object.assign({}, ...[...services.values()].map((service) => service.health?.() ?? {})) as Record<string, string | boolean>;
+      // Not ready until every consumer runs. An open gateway breaker degrades payments but the
+      // instance still serves reads and webhooks: reported, not fatal.
+      const up = ready && kafka && dbUp;
+      const degraded = Object.values(extra).some((value) => value === 'open' || value === 'half-open');
+      return reply.code(up ? 200 : 503).send({
+        status: up ? (degraded ? 'degraded' : 'ready') : (ready ? 'not ready' : 'starting'),
+        services: options.services, checks: { started: ready, transport: kafka, database: dbUp, ...extra },
+      });
+    });
+    for (const service of services.values()) await service.routes(server);
+    const deadLetters = new Map(options.services.map((name) => [name, new DeadLetterStore(db, namespacedSchema(config, SERVICE_SCHEMAS[name]))]));
+    await deadLetterRoutes(server, deadLetters);
+    const url = await server.listen({ port: config.httpPort, host: config.httpHost });
+    simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, paymentConfig.stripe.webhookSecret);
+    for (const [name, service] of services) {
+      startedServices.add(name);
+      await service.start();
+    }
+    await options.afterStart?.({ services });
+    ready = true;
+    return { url, gatewayUrl, databaseKind: opened.kind };
+  })();
+
+  try {
+    const { url, gatewayUrl, databaseKind } = await starting;
+    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 export async function describeStart(started: StartedPlatform, config: PlatformConfig): Promise<string> {

@@ -25,7 +25,7 @@ describe('embedded mode: the payment service on the in-process transport, PGlite
     assert.equal(started.transportKind, 'in-process');
     assert.equal(started.databaseKind, 'pglite');
     const ready = await (await fetch(`${started.url}/health/ready`)).json() as Json;
-    assert.deepEqual(ready, { status: 'ready', services: ['payment'], checks: { transport: true, database: true, gatewayBreaker: 'closed' } });
+    assert.deepEqual(ready, { status: 'ready', services: ['payment'], checks: { started: true, transport: true, database: true, gatewayBreaker: 'closed' } });
     const anonymous = await fetch(`${started.url}/payments/pay_x`);
     assert.equal(anonymous.status, 401, 'the API needs a bearer token');
   });

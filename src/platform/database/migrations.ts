@@ -18,6 +18,7 @@ export async function migrateSchema(db: Kysely<unknown>, schema: string, migrati
     await sql`select pg_advisory_xact_lock(hashtext(${`paysaga.migrate.${schema}`}))`.execute(trx);
     await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
     await sql`create table if not exists ${table} (name text primary key, applied_at timestamptz not null default now())`.execute(trx);
+    await adoptKyselyBookkeeping(trx, schema);
     const applied = new Set((await sql<{ name: string }>`select name from ${table}`.execute(trx)).rows.map((row) => row.name));
     for (const name of Object.keys(migrations).sort()) {
       if (applied.has(name)) continue;
@@ -31,4 +32,11 @@ export async function migrateSchema(db: Kysely<unknown>, schema: string, migrati
       await sql`insert into ${table} (name) values (${name})`.execute(trx);
     }
   });
+}
+
+/** Schemas migrated by earlier versions (Kysely's Migrator) keep their history: their applied names are taken over once. */
+async function adoptKyselyBookkeeping(db: Kysely<unknown>, schema: string): Promise<void> {
+  const previous = await sql<{ found: string | null }>`select to_regclass(format('%I.kysely_migration', ${schema}::text))::text as found`.execute(db);
+  if (!previous.rows[0]?.found) return;
+  await sql`insert into ${sql.table(`${schema}.schema_migrations`)} (name) select name from ${sql.table(`${schema}.kysely_migration`)} on conflict (name) do nothing`.execute(db);
 }

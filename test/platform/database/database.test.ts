@@ -100,3 +100,23 @@ test('migrating one schema is unaffected by other schemas being dropped at the s
     await mine.close();
   }
 });
+
+test('a schema migrated by Kysely\'s Migrator (earlier versions) keeps its history: nothing is applied twice', async () => {
+  const database = await openDatabase({ url: postgresUrl(), maxConnections: 2 });
+  const schema = uniqueName('k');
+  try {
+    const s = sql.id(schema);
+    await sql`create schema ${s}`.execute(database.db);
+    await sql`create table ${s}.kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null)`.execute(database.db);
+    await sql`create table ${s}.outbox (id int)`.execute(database.db);
+    const [first] = Object.keys(platformMigrations).sort();
+    await sql`insert into ${s}.kysely_migration values (${first}, ${new Date().toISOString()})`.execute(database.db);
+    // Without the takeover, the first migration would run again and fail on the existing outbox table.
+    await migrateSchema(database.db, schema, platformMigrations);
+    const applied = await sql<{ name: string }>`select name from ${s}.schema_migrations order by name`.execute(database.db);
+    assert.deepEqual(applied.rows.map((row) => row.name), Object.keys(platformMigrations).sort());
+  } finally {
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
+    await database.close();
+  }
+});
