@@ -14,7 +14,8 @@ export interface TestSchema {
 export async function freshSchema(url = postgresUrl()): Promise<TestSchema> {
   const database = await openDatabase({ url });
   const schema = uniqueName('t');
-  await migrateSchema(database.db, schema, platformMigrations);
+  // A failed migration must not leave the pool open (the test file would hang on it).
+  await migrateSchema(database.db, schema, platformMigrations).catch(async (error: unknown) => { await database.close(); throw error; });
   return {
     database, schema,
     drop: async () => {

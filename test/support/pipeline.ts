@@ -7,6 +7,7 @@ import type { IncomingRecord, Subscription, Transport } from '../../src/platform
 import { OutboxRelay } from '../../src/platform/outbox/outbox-relay.ts';
 import { freshSchema, type TestSchema } from './database.ts';
 import { kafkaBrokers, postgresUrl, uniqueName } from './env.ts';
+import { openScoped, type OpenScope } from './open-scope.ts';
 
 export type Stack = 'kafka+postgres' | 'in-process+pglite';
 export const STACKS: readonly Stack[] = ['kafka+postgres', 'in-process+pglite'];
@@ -22,12 +23,16 @@ export interface Pipeline extends TestSchema {
 }
 
 /** A transport, a fresh schema with the platform tables, every paysaga topic, and a running relay. */
-export async function openPipeline(stack: Stack, options: { brokers?: string[] } = {}): Promise<Pipeline> {
-  const transport: Transport = stack === 'kafka+postgres'
+export function openPipeline(stack: Stack, options: { brokers?: string[] } = {}): Promise<Pipeline> {
+  return openScoped((scope) => openIn(scope, stack, options));
+}
+
+async function openIn(scope: OpenScope, stack: Stack, options: { brokers?: string[] }): Promise<Pipeline> {
+  const transport: Transport = scope.track(stack === 'kafka+postgres'
     ? new KafkaTransport({ brokers: options.brokers ?? kafkaBrokers(), clientId: uniqueName('test'), sessionTimeoutMs: 6_000 })
-    : new InProcessTransport();
+    : new InProcessTransport(), (opened) => opened.close());
   await transport.ensureTopics(paysagaTopicSpecs({ partitions: 3, replicationFactor: 1, minInsyncReplicas: null }));
-  const schema = await freshSchema(stack === 'kafka+postgres' ? postgresUrl() : 'pglite://memory');
+  const schema = scope.track(await freshSchema(stack === 'kafka+postgres' ? postgresUrl() : 'pglite://memory'), (opened) => opened.drop());
   const relay = new OutboxRelay({ db: schema.database.db, schema: schema.schema, transport, pollIntervalMs: 50 });
   relay.start();
   const taps: Subscription[] = [];

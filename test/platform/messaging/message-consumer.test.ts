@@ -63,14 +63,15 @@ for (const stack of STACKS) {
       const deadLetters = await pipe.tap('order.updated.dlq');
       let broken = true;
       let calls = 0;
-      const failing = consumer((_eventId, reason) => {
-        if (reason !== 'poisoned') return;
+      const event = orderUpdated(uniqueName('order'), 0);
+      const poisoned = { ...event, payload: { ...(event.payload as object), reason: 'poisoned' } };
+      // Count only this test's event: the retry topic keeps earlier runs' poisoned events too.
+      const failing = consumer((eventId, reason) => {
+        if (reason !== 'poisoned' || eventId !== event.eventId) return;
         calls += 1;
         if (broken) throw new Error('restaurant API is down');
       });
       await failing.start();
-      const event = orderUpdated(uniqueName('order'), 0);
-      const poisoned = { ...event, payload: { ...(event.payload as object), reason: 'poisoned' } };
       await pipe.send(OrderUpdated.topic, poisoned);
       await eventually('the dead letter', () => deadLetters.some((record) => record.key === event.key), 30_000);
       // 2 in place on the original, then 2 delayed retries × 2 in place.

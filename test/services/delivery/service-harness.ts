@@ -12,6 +12,7 @@ import { paysagaTopicSpecs } from '../../../src/platform/messaging/topic-specs.t
 import type { Subscription, Transport } from '../../../src/platform/messaging/transport.ts';
 import { requestJson, sagaCommand, tapEnvelopes, type CommandFields, type HttpAnswer, type SentCommand } from '../../support/service-calls.ts';
 import { eventually, isolatedKafkaTransport, postgresUrl, uniqueName } from '../../support/env.ts';
+import { closeTap, openScoped, type OpenScope } from '../../support/open-scope.ts';
 
 export const AUTH_SECRET = 'delivery-test-secret-of-at-least-32-characters';
 
@@ -49,28 +50,39 @@ export interface HarnessOptions {
 }
 
 /** Opens a transport and database, creates a service on them, serves its routes with bearer auth, and taps replies and events. */
-export async function openServiceHarness<S extends { routes(http: FastifyInstance): Promise<void>; start(): Promise<void>; stop(): Promise<void> }>(
+export function openServiceHarness<S extends RunnableUnderTest>(
   create: (base: { db: Database['db']; transport: Transport; schema: string; groupId: string }) => Promise<S>,
   options: HarnessOptions = {},
 ): Promise<ServiceHarness<S>> {
+  return openScoped((scope) => openIn(scope, create, options));
+}
+
+interface RunnableUnderTest { routes(http: FastifyInstance): Promise<void>; start(): Promise<void>; stop(): Promise<void> }
+
+async function openIn<S extends RunnableUnderTest>(
+  scope: OpenScope,
+  create: (base: { db: Database['db']; transport: Transport; schema: string; groupId: string }) => Promise<S>,
+  options: HarnessOptions,
+): Promise<ServiceHarness<S>> {
   const embedded = options.stack === 'in-process+pglite';
-  const transport: Transport = embedded
+  const transport: Transport = scope.track(embedded
     ? new InProcessTransport()
-    : await isolatedKafkaTransport('svctest');
+    : await isolatedKafkaTransport('svctest'), (opened) => opened.close());
   await transport.ensureTopics(paysagaTopicSpecs({ partitions: 3, replicationFactor: 1, minInsyncReplicas: null }));
-  const database = await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl() });
+  const database = scope.track(await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl() }), (opened) => opened.close());
   const schema = uniqueName('svc');
   const service = await create({ db: database.db, transport, schema, groupId: uniqueName('group') });
-  const http = await createHttpServer({ title: 'paysaga service (test)' });
+  const http = scope.track(await createHttpServer({ title: 'paysaga service (test)' }), (opened) => opened.close());
   useBearerAuth(http, { secret: AUTH_SECRET });
   await service.routes(http);
   const baseUrl = await http.listen({ port: 0, host: '127.0.0.1' });
   await service.start();
+  scope.track(service, (started) => started.stop());
 
   const replies: Envelope[] = [];
   const events: Envelope[] = [];
-  const taps: Subscription[] = [await tapEnvelopes(transport, ['saga.replies'], replies)];
-  if (options.tapTopics?.length) taps.push(await tapEnvelopes(transport, options.tapTopics, events));
+  const taps: Subscription[] = [scope.track(await tapEnvelopes(transport, ['saga.replies'], replies), closeTap)];
+  if (options.tapTopics?.length) taps.push(scope.track(await tapEnvelopes(transport, options.tapTopics, events), closeTap));
 
   return {
     service, database, transport, schema, baseUrl, http, replies, events,

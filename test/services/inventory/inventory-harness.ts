@@ -13,6 +13,7 @@ import type { Subscription, Transport } from '../../../src/platform/messaging/tr
 import { createInventoryService, type InventoryService, type InventoryServiceOptions } from '../../../src/services/inventory/inventory-service.ts';
 import { requestJson, sagaCommand, tapEnvelopes, type CommandFields, type HttpAnswer, type SentCommand } from '../../support/service-calls.ts';
 import { eventually, isolatedKafkaTransport, postgresUrl, uniqueName } from '../../support/env.ts';
+import { closeTap, openScoped, type OpenScope } from '../../support/open-scope.ts';
 
 export const AUTH_SECRET = 'inventory-test-secret-of-at-least-32-characters';
 export const INVENTORY_EVENT_TOPICS = ['inventory.reserved', 'inventory.committed', 'inventory.released'];
@@ -65,13 +66,17 @@ export interface HarnessOptions {
 }
 
 /** The inventory service on a real broker and PostgreSQL (or the embedded pair), serving its routes behind bearer auth. */
-export async function openInventoryHarness(options: HarnessOptions = {}): Promise<InventoryHarness> {
+export function openInventoryHarness(options: HarnessOptions = {}): Promise<InventoryHarness> {
+  return openScoped((scope) => openIn(scope, options));
+}
+
+async function openIn(scope: OpenScope, options: HarnessOptions): Promise<InventoryHarness> {
   const embedded = options.stack === 'in-process+pglite';
-  const transport: Transport = embedded
+  const transport: Transport = scope.track(embedded
     ? new InProcessTransport()
-    : await isolatedKafkaTransport('invtest');
+    : await isolatedKafkaTransport('invtest'), (opened) => opened.close());
   await transport.ensureTopics(paysagaTopicSpecs({ partitions: 3, replicationFactor: 1, minInsyncReplicas: null }));
-  const database = await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl(), ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) });
+  const database = scope.track(await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl(), ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) }), (opened) => opened.close());
   const schema = uniqueName('inv');
   const prefix = uniqueName('invorder').replaceAll('_', '-');
   const groupId = uniqueName('inventory');
@@ -83,16 +88,21 @@ export async function openInventoryHarness(options: HarnessOptions = {}): Promis
   const service = await create();
   const instances: InventoryService[] = [];
   for (let index = 1; index < (options.instances ?? 1); index += 1) instances.push(await create());
-  const http = await createHttpServer({ title: 'paysaga inventory (test)' });
+  const http = scope.track(await createHttpServer({ title: 'paysaga inventory (test)' }), (opened) => opened.close());
   useBearerAuth(http, { secret: AUTH_SECRET });
   await service.routes(http);
   const baseUrl = await http.listen({ port: 0, host: '127.0.0.1' });
 
   const replies: Envelope[] = [];
   const events: Envelope[] = [];
-  const taps: Subscription[] = [await tapEnvelopes(transport, ['saga.replies'], replies), await tapEnvelopes(transport, INVENTORY_EVENT_TOPICS, events)];
-  await service.start();
-  for (const instance of instances) await instance.start();
+  const taps: Subscription[] = [
+    scope.track(await tapEnvelopes(transport, ['saga.replies'], replies), closeTap),
+    scope.track(await tapEnvelopes(transport, INVENTORY_EVENT_TOPICS, events), closeTap),
+  ];
+  for (const started of [service, ...instances]) {
+    await started.start();
+    scope.track(started, (running) => running.stop());
+  }
 
   let orders = 0;
   const commandOf = (definition: StockCommand, payload: Json, ref: { sagaId?: string; commandId?: string } = {}): SentCommand =>

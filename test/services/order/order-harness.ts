@@ -16,6 +16,7 @@ import type { Subscription, Transport } from '../../../src/platform/messaging/tr
 import { createOrderService, type OrderService } from '../../../src/services/order/order-service.ts';
 import { requestJson, sagaCommand, tapEnvelopes, type HttpAnswer, type SentCommand } from '../../support/service-calls.ts';
 import { eventually, isolatedKafkaTransport, postgresUrl, uniqueName } from '../../support/env.ts';
+import { closeTap, openScoped, type OpenScope } from '../../support/open-scope.ts';
 
 export const AUTH_SECRET = 'order-service-test-secret-32-characters-long';
 export const ORDER_EVENT_TOPICS = ['order.created', 'order.updated', 'order.confirmed', 'order.cancelled'];
@@ -72,27 +73,35 @@ export function checkout(orderId: string, overrides: Partial<CreateOrderPayload>
 }
 
 /** The order service on a real broker and PostgreSQL (or the embedded pair), its routes behind bearer auth, replies and order events tapped. */
-export async function openOrderHarness(options: { stack?: 'kafka+postgres' | 'in-process+pglite' } = {}): Promise<OrderHarness> {
+export function openOrderHarness(options: { stack?: 'kafka+postgres' | 'in-process+pglite' } = {}): Promise<OrderHarness> {
+  return openScoped((scope) => openIn(scope, options));
+}
+
+async function openIn(scope: OpenScope, options: { stack?: 'kafka+postgres' | 'in-process+pglite' }): Promise<OrderHarness> {
   const embedded = options.stack === 'in-process+pglite';
-  const transport: Transport = embedded
+  const transport: Transport = scope.track(embedded
     ? new InProcessTransport()
-    : await isolatedKafkaTransport('ordertest');
+    : await isolatedKafkaTransport('ordertest'), (opened) => opened.close());
   await transport.ensureTopics(paysagaTopicSpecs({ partitions: 3, replicationFactor: 1, minInsyncReplicas: null }));
-  const database = await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl() });
+  const database = scope.track(await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl() }), (opened) => opened.close());
   const schema = uniqueName('ord');
   const service = await createOrderService({
     db: database.db, transport, schema, groupId: uniqueName('order'), relayPollIntervalMs: 50,
     retry: { inPlaceAttempts: 2, inPlaceDelayMs: 10, delayedAttempts: 1, initialDelayMs: 100, maxDelayMs: 200 },
   });
-  const http: FastifyInstance = await createHttpServer({ title: 'paysaga order (test)' });
+  const http: FastifyInstance = scope.track(await createHttpServer({ title: 'paysaga order (test)' }), (opened) => opened.close());
   useBearerAuth(http, { secret: AUTH_SECRET });
   await service.routes(http);
   const baseUrl = await http.listen({ port: 0, host: '127.0.0.1' });
   await service.start();
+  scope.track(service, (started) => started.stop());
 
   const replies: Envelope[] = [];
   const events: Envelope[] = [];
-  const taps: Subscription[] = [await tapEnvelopes(transport, ['saga.replies'], replies), await tapEnvelopes(transport, ORDER_EVENT_TOPICS, events)];
+  const taps: Subscription[] = [
+    scope.track(await tapEnvelopes(transport, ['saga.replies'], replies), closeTap),
+    scope.track(await tapEnvelopes(transport, ORDER_EVENT_TOPICS, events), closeTap),
+  ];
 
   const repliesTo = (commandId: string): Json[] => replies.map((reply) => reply.payload as Json).filter((payload) => payload.commandId === commandId);
 

@@ -15,6 +15,7 @@ import { createPaymentService, type PaymentService } from '../../../src/services
 import { sql } from 'kysely';
 import Stripe from 'stripe';
 import { isolatedKafkaTransport, postgresUrl, uniqueName } from '../../support/env.ts';
+import { closeTap, openScoped, type OpenScope } from '../../support/open-scope.ts';
 
 export const WEBHOOK_SECRET = 'whsec_paysaga_test_secret';
 export const AUTH_SECRET = 'paysaga-test-auth-secret-0123456789abcdef';
@@ -46,15 +47,19 @@ export interface HarnessOptions {
 }
 
 /** The payment service on a real broker and PostgreSQL (or the embedded pair), with a gateway simulator delivering webhooks to it. */
-export async function openPaymentHarness(options: HarnessOptions = {}): Promise<PaymentHarness> {
+export function openPaymentHarness(options: HarnessOptions = {}): Promise<PaymentHarness> {
+  return openScoped((scope) => openIn(scope, options));
+}
+
+async function openIn(scope: OpenScope, options: HarnessOptions): Promise<PaymentHarness> {
   const embedded = options.stack === 'in-process+pglite';
-  const transport: Transport = embedded
+  const transport: Transport = scope.track(embedded
     ? new InProcessTransport()
-    : await isolatedKafkaTransport('paytest');
+    : await isolatedKafkaTransport('paytest'), (opened) => opened.close());
   await transport.ensureTopics(paysagaTopicSpecs({ partitions: 3, replicationFactor: 1, minInsyncReplicas: null }));
-  const database = await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl() });
+  const database = scope.track(await openDatabase({ url: embedded ? 'pglite://memory' : postgresUrl() }), (opened) => opened.close());
   const schema = uniqueName('pay');
-  const simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: WEBHOOK_SECRET, webhookRetry: { attempts: 6, baseDelayMs: 50, maxDelayMs: 500 } });
+  const simulator = scope.track(await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: WEBHOOK_SECRET, webhookRetry: { attempts: 6, baseDelayMs: 50, maxDelayMs: 500 } }), (opened) => opened.close());
   const service = await createPaymentService({
     db: database.db, transport, schema, groupId: uniqueName('payment'),
     stripe: {
@@ -66,22 +71,23 @@ export async function openPaymentHarness(options: HarnessOptions = {}): Promise<
     relayPollIntervalMs: 50,
     retry: { inPlaceAttempts: 2, inPlaceDelayMs: 10, delayedAttempts: 1, initialDelayMs: 100, maxDelayMs: 200 },
   });
-  const http = await createHttpServer({ title: 'paysaga payment (test)' });
+  const http = scope.track(await createHttpServer({ title: 'paysaga payment (test)' }), (opened) => opened.close());
   useBearerAuth(http, { secret: AUTH_SECRET });
   await service.routes(http);
   const adminToken = await issueToken(AUTH_SECRET, { subject: 'ops-1', role: 'admin' });
   const baseUrl = await http.listen({ port: 0, host: '127.0.0.1' });
   simulator.setWebhookEndpoint(`${baseUrl}/webhooks/stripe`, WEBHOOK_SECRET);
   await service.start();
+  scope.track(service, (started) => started.stop());
 
   const events: Envelope[] = [];
-  const tap: Subscription = await transport.subscribe({
+  const tap: Subscription = scope.track(await transport.subscribe({
     groupId: uniqueName('paytap'), topics: PAYMENT_TOPICS,
     handler: async (record) => {
       const decoded = decodeEnvelope(record.value);
       if (decoded.ok) events.push(decoded.envelope);
     },
-  });
+  }), closeTap);
 
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers; text: string }> {
     const withAuth = { authorization: `Bearer ${adminToken}`, ...headers };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Consumer, stringDeserializer, type Message, type MessagesStream,
 } from '@platformatic/kafka';
@@ -9,6 +10,9 @@ type KafkaMessage = Message<string, Buffer, string, string>;
 
 const BUFFER_HIGH_WATER = 2_000;
 const BUFFER_LOW_WATER = 500;
+/** Backoff between attempts to replace a consumer whose stream failed (broker away longer than the client's retries). */
+const RECOVER_FIRST_DELAY_MS = 500;
+const RECOVER_MAX_DELAY_MS = 30_000;
 
 function toIncoming(message: KafkaMessage): IncomingRecord {
   return {
@@ -63,8 +67,14 @@ export class KafkaSubscription implements Subscription {
   readonly #abandon = new AbortController();
   readonly #queues = new Map<string, PartitionQueue>();
   readonly #commits = new Set<Promise<void>>();
-  readonly #consumer: Consumer<string, Buffer, string, string>;
+  readonly #options: KafkaTransportOptions;
+  #consumer: Consumer<string, Buffer, string, string>;
   #stream: MessagesStream<string, Buffer, string, string> | null = null;
+  #topics: readonly string[] = [];
+  #recovering: Promise<void> | null = null;
+  /** How many times the stream failed and the consumer was replaced (reported in health). */
+  recoveries = 0;
+  lastError: string | null = null;
   #buffered = 0;
   #closing: Promise<void> | null = null;
   /** Next offset to route per owned partition: drops records a stale fetch or an offset refresh delivers twice. */
@@ -75,10 +85,16 @@ export class KafkaSubscription implements Subscription {
   constructor(options: KafkaTransportOptions, subscribe: SubscribeOptions) {
     this.groupId = subscribe.groupId;
     this.handler = subscribe.handler;
-    this.#consumer = new Consumer({
-      clientId: `${options.clientId}-${subscribe.groupId}`,
+    this.#options = options;
+    this.#consumer = this.#createConsumer();
+  }
+
+  #createConsumer(): Consumer<string, Buffer, string, string> {
+    const options = this.#options;
+    const consumer = new Consumer<string, Buffer, string, string>({
+      clientId: `${options.clientId}-${this.groupId}`,
       bootstrapBrokers: options.brokers,
-      groupId: subscribe.groupId,
+      groupId: this.groupId,
       autocommit: false,
       sessionTimeout: options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs ?? KAFKA_DEFAULTS.heartbeatIntervalMs,
@@ -87,18 +103,59 @@ export class KafkaSubscription implements Subscription {
       timeout: options.requestTimeoutMs ?? KAFKA_DEFAULTS.requestTimeoutMs,
       deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
-    this.#consumer.on('consumer:group:join', () => this.#dropRevoked());
+    consumer.on('consumer:group:join', () => { if (consumer === this.#consumer) this.#dropRevoked(); });
+    return consumer;
   }
 
   get stopping(): AbortSignal { return this.#stopping.signal; }
   get abandon(): AbortSignal { return this.#abandon.signal; }
 
   async start(topics: readonly string[]): Promise<void> {
-    const stream = await this.#consumer.consume({ topics: [...topics], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    this.#topics = topics;
+    await this.#consume();
+  }
+
+  async #consume(): Promise<void> {
+    const consumer = this.#consumer;
+    const stream = await consumer.consume({ topics: [...this.#topics], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
     this.#stream = stream;
-    stream.on('data', (message: KafkaMessage) => this.#route(message));
-    // Errors surface through handlers, health checks and the consumer's own retries; never crash the process.
-    stream.on('error', () => undefined);
+    stream.on('data', (message: KafkaMessage) => { if (stream === this.#stream) this.#route(message); });
+    // The client gives up on a fetch or metadata call after its own retries and destroys the stream
+    // (the broker was away too long, a request timed out under load). Without this, consumption would
+    // stop for good while the process looked healthy.
+    stream.on('error', (error: Error) => { this.#recover(stream, error); });
+    stream.on('close', () => { this.#recover(stream, new Error('the message stream closed')); });
+  }
+
+  /** Replaces a consumer whose stream failed: in-flight work finishes, the rest is fetched again from the committed offsets. */
+  #recover(failed: MessagesStream<string, Buffer, string, string>, error: Error): void {
+    if (failed !== this.#stream || this.#stopping.signal.aborted || this.#recovering) return;
+    this.lastError = error.message;
+    this.#recovering = (async () => {
+      const queues = [...this.#queues.values()];
+      for (const queue of queues) this.released(queue.revoke());
+      this.#queues.clear();
+      this.#nextOffset.clear();
+      await Promise.all(queues.map((queue) => queue.idle));
+      await Promise.all(this.#commits);
+      const old = this.#consumer;
+      await failed.close().catch(() => undefined);
+      await old.close(true).catch(() => undefined);
+      for (let delay = RECOVER_FIRST_DELAY_MS; !this.#stopping.signal.aborted; delay = Math.min(delay * 2, RECOVER_MAX_DELAY_MS)) {
+        await sleep(delay, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
+        if (this.#stopping.signal.aborted) return;
+        this.#consumer = this.#createConsumer();
+        this.#ownedSource = undefined;
+        try {
+          await this.#consume();
+          this.recoveries += 1;
+          return;
+        } catch (retryError) {
+          this.lastError = retryError instanceof Error ? retryError.message : String(retryError);
+          await this.#consumer.close(true).catch(() => undefined);
+        }
+      }
+    })().finally(() => { this.#recovering = null; });
   }
 
   assignments(): PartitionAssignment[] {
@@ -163,6 +220,7 @@ export class KafkaSubscription implements Subscription {
 
   async #close(timeoutMs: number): Promise<void> {
     this.#stopping.abort();
+    await this.#recovering;
     this.#stream?.pause();
     let timer: NodeJS.Timeout | undefined;
     const inFlight = Promise.all([...this.#queues.values()].map((queue) => queue.idle));
