@@ -14,6 +14,17 @@ const BUFFER_LOW_WATER = 500;
 const RECOVER_FIRST_DELAY_MS = 500;
 const RECOVER_MAX_DELAY_MS = 30_000;
 
+/**
+ * Leaves the group, then closes. `close()` alone (classic protocol, @platformatic/kafka 2.12) keeps the
+ * member marked active, so a heartbeat scheduled by a join that was still in flight keeps firing on the
+ * closed client every second, forever — it kept a test process alive after all its tests had passed.
+ * `leaveGroup()` clears that mark first, and a late heartbeat then cancels itself.
+ */
+async function closeConsumer(consumer: Consumer<string, Buffer, string, string>): Promise<void> {
+  await new Promise<void>((resolve) => { consumer.leaveGroup(true, () => { resolve(); }); });
+  await consumer.close(true).catch(() => undefined);
+}
+
 function toIncoming(message: KafkaMessage): IncomingRecord {
   return {
     topic: message.topic, partition: message.partition, offset: message.offset,
@@ -140,7 +151,7 @@ export class KafkaSubscription implements Subscription {
       await Promise.all(this.#commits);
       const old = this.#consumer;
       await failed.close().catch(() => undefined);
-      await old.close(true).catch(() => undefined);
+      await closeConsumer(old);
       for (let delay = RECOVER_FIRST_DELAY_MS; !this.#stopping.signal.aborted; delay = Math.min(delay * 2, RECOVER_MAX_DELAY_MS)) {
         await sleep(delay, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
         if (this.#stopping.signal.aborted) return;
@@ -152,7 +163,7 @@ export class KafkaSubscription implements Subscription {
           return;
         } catch (retryError) {
           this.lastError = retryError instanceof Error ? retryError.message : String(retryError);
-          await this.#consumer.close(true).catch(() => undefined);
+          await closeConsumer(this.#consumer);
         }
       }
     })().finally(() => { this.#recovering = null; });
@@ -232,6 +243,6 @@ export class KafkaSubscription implements Subscription {
     if (!finished) this.#abandon.abort();
     await Promise.all(this.#commits);
     await this.#stream?.close().catch(() => undefined);
-    await this.#consumer.close(true).catch(() => undefined);
+    await closeConsumer(this.#consumer);
   }
 }
