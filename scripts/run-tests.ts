@@ -9,9 +9,13 @@ import pg from 'pg';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const kafkaScript = join(root, 'scripts', 'kafka.sh');
 
-function run(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+function run(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs?: number): number {
   console.log(`\n== ${label}`);
-  return spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...(timeoutMs ? { timeout: timeoutMs } : {}) });
+  if (result.error && timeoutMs && result.signal) {
+    console.error(`\nnpm test: ${label} did not finish within ${timeoutMs / 60_000} minutes and was stopped (a test file whose process never exits?)`);
+  }
+  return result.status ?? 1;
 }
 
 function fail(message: string): never {
@@ -43,9 +47,11 @@ if (!brokers) {
   brokers = '127.0.0.1:9092';
 }
 
+// A whole run takes 4–15 minutes; the watchdog ends one that hangs well before CI's own limit, with what it printed.
+const TESTS_WATCHDOG_MS = 50 * 60_000;
 const status = run('tests', process.execPath, [
   '--test', '--test-concurrency=2', '--test-timeout=180000', 'test/**/*.test.ts',
-], { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, KAFKA_SCRIPT: kafkaScript });
+], { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, KAFKA_SCRIPT: kafkaScript }, TESTS_WATCHDOG_MS);
 
 if (startedKafka) run('stop Kafka', 'bash', [kafkaScript, 'stop']);
 process.exit(status);
