@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../platform/config.ts';
+import { backoffDelay } from '../platform/utils/backoff.ts';
 import { SERVICE_NAMES } from './compose.ts';
 
 /** The port each service listens on in `paysaga up` (base + position). */
@@ -10,8 +11,7 @@ export function servicePorts(base: number): Record<string, number> {
 }
 
 /** Restart policy for a process that exits on its own: backoff doubling to a cap, and a give-up for crash loops. */
-const RESTART_FIRST_DELAY_MS = 1_000;
-const RESTART_MAX_DELAY_MS = 30_000;
+const RESTART_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 /** This many exits in a row, each within STABLE_AFTER_MS of its start, is a crash loop: stop everything. */
 const CRASH_LOOP_LIMIT = 5;
 const STABLE_AFTER_MS = 60_000;
@@ -86,7 +86,7 @@ export function registerUpCommand(program: Command): void {
             stopAll();
             return;
           }
-          const delay = Math.min(RESTART_FIRST_DELAY_MS * 2 ** (entry.quickExits - 1), RESTART_MAX_DELAY_MS);
+          const delay = backoffDelay(entry.quickExits - 1, RESTART_BACKOFF);
           console.log(`[${entry.label}] restarting in ${delay / 1_000} s`);
           pendingRestarts.add(setTimeout(() => { if (!stopping) launch(entry); }, delay));
         });

@@ -18,12 +18,12 @@ export async function migrateSchema(db: Kysely<unknown>, schema: string, migrati
     await sql`select pg_advisory_xact_lock(hashtext(${`paysaga.migrate.${schema}`}))`.execute(trx);
     await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
     await sql`create table if not exists ${table} (name text primary key, applied_at timestamptz not null default now())`.execute(trx);
-    await adoptKyselyBookkeeping(trx, schema);
-    const applied = new Set((await sql<{ name: string }>`select name from ${table}`.execute(trx)).rows.map((row) => row.name));
-    for (const name of Object.keys(migrations).sort()) {
+    const appliedNames = async (): Promise<Set<string>> => new Set((await sql<{ name: string }>`select name from ${table}`.execute(trx)).rows.map((row) => row.name));
+    let applied = await appliedNames();
+    // Only a schema with no history of ours can have Kysely's: looked for once, not on every start.
+    if (applied.size === 0 && await adoptKyselyBookkeeping(trx, schema)) applied = await appliedNames();
+    for (const [name, migrate] of Object.entries(migrations).sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (applied.has(name)) continue;
-      const migrate = migrations[name];
-      if (!migrate) continue;
       try {
         await migrate(trx, schema);
       } catch (error) {
@@ -35,8 +35,9 @@ export async function migrateSchema(db: Kysely<unknown>, schema: string, migrati
 }
 
 /** Schemas migrated by earlier versions (Kysely's Migrator) keep their history: their applied names are taken over once. */
-async function adoptKyselyBookkeeping(db: Kysely<unknown>, schema: string): Promise<void> {
+async function adoptKyselyBookkeeping(db: Kysely<unknown>, schema: string): Promise<boolean> {
   const previous = await sql<{ found: string | null }>`select to_regclass(format('%I.kysely_migration', ${schema}::text))::text as found`.execute(db);
-  if (!previous.rows[0]?.found) return;
+  if (!previous.rows[0]?.found) return false;
   await sql`insert into ${sql.table(`${schema}.schema_migrations`)} (name) select name from ${sql.table(`${schema}.kysely_migration`)} on conflict (name) do nothing`.execute(db);
+  return true;
 }

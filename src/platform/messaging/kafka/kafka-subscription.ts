@@ -1,7 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Consumer, stringDeserializer, type Message, type MessagesStream,
 } from '@platformatic/kafka';
+import { backoffDelay } from '../../utils/backoff.ts';
+import { sleep } from '../../utils/sleep.ts';
 import { handleInPlace } from '../handle-in-place.ts';
 import type { CloseOptions, IncomingRecord, PartitionAssignment, RecordHandler, SubscribeOptions, Subscription } from '../transport.ts';
 import { KAFKA_DEFAULTS, type KafkaTransportOptions } from './kafka-options.ts';
@@ -11,8 +12,7 @@ type KafkaMessage = Message<string, Buffer, string, string>;
 const BUFFER_HIGH_WATER = 2_000;
 const BUFFER_LOW_WATER = 500;
 /** Backoff between attempts to replace a consumer whose stream failed (broker away longer than the client's retries). */
-const RECOVER_FIRST_DELAY_MS = 500;
-const RECOVER_MAX_DELAY_MS = 30_000;
+const RECOVER_BACKOFF = { initialMs: 500, maxMs: 30_000 };
 
 /**
  * Leaves the group, then closes. `close()` alone (classic protocol, @platformatic/kafka 2.12) keeps the
@@ -83,9 +83,8 @@ export class KafkaSubscription implements Subscription {
   #stream: MessagesStream<string, Buffer, string, string> | null = null;
   #topics: readonly string[] = [];
   #recovering: Promise<void> | null = null;
-  /** How many times the stream failed and the consumer was replaced (reported in health). */
+  /** How many times the stream failed and the consumer was replaced. */
   recoveries = 0;
-  lastError: string | null = null;
   #buffered = 0;
   #closing: Promise<void> | null = null;
   /** Next offset to route per owned partition: drops records a stale fetch or an offset refresh delivers twice. */
@@ -134,14 +133,13 @@ export class KafkaSubscription implements Subscription {
     // The client gives up on a fetch or metadata call after its own retries and destroys the stream
     // (the broker was away too long, a request timed out under load). Without this, consumption would
     // stop for good while the process looked healthy.
-    stream.on('error', (error: Error) => { this.#recover(stream, error); });
-    stream.on('close', () => { this.#recover(stream, new Error('the message stream closed')); });
+    stream.on('error', () => { this.#recover(stream); });
+    stream.on('close', () => { this.#recover(stream); });
   }
 
   /** Replaces a consumer whose stream failed: in-flight work finishes, the rest is fetched again from the committed offsets. */
-  #recover(failed: MessagesStream<string, Buffer, string, string>, error: Error): void {
+  #recover(failed: MessagesStream<string, Buffer, string, string>): void {
     if (failed !== this.#stream || this.#stopping.signal.aborted || this.#recovering) return;
-    this.lastError = error.message;
     this.#recovering = (async () => {
       const queues = [...this.#queues.values()];
       for (const queue of queues) this.released(queue.revoke());
@@ -152,8 +150,8 @@ export class KafkaSubscription implements Subscription {
       const old = this.#consumer;
       await failed.close().catch(() => undefined);
       await closeConsumer(old);
-      for (let delay = RECOVER_FIRST_DELAY_MS; !this.#stopping.signal.aborted; delay = Math.min(delay * 2, RECOVER_MAX_DELAY_MS)) {
-        await sleep(delay, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
+      for (let attempt = 0; !this.#stopping.signal.aborted; attempt += 1) {
+        await sleep(backoffDelay(attempt, RECOVER_BACKOFF), this.#stopping.signal);
         if (this.#stopping.signal.aborted) return;
         this.#consumer = this.#createConsumer();
         this.#ownedSource = undefined;
@@ -161,8 +159,7 @@ export class KafkaSubscription implements Subscription {
           await this.#consume();
           this.recoveries += 1;
           return;
-        } catch (retryError) {
-          this.lastError = retryError instanceof Error ? retryError.message : String(retryError);
+        } catch {
           await closeConsumer(this.#consumer);
         }
       }
