@@ -64,6 +64,7 @@ export async function createService(name: ServiceName, context: CompositionConte
         ...own, schema: context.schema(SERVICE_SCHEMAS.saga),
         paymentDeadlineMs: positiveInteger('CHECKOUT_PAYMENT_DEADLINE_MS', env.CHECKOUT_PAYMENT_DEADLINE_MS, 15 * 60_000),
         commandTimeoutMs: positiveInteger('SAGA_COMMAND_TIMEOUT_MS', env.SAGA_COMMAND_TIMEOUT_MS, 60_000),
+        maxResends: positiveInteger('SAGA_COMMAND_MAX_RESENDS', env.SAGA_COMMAND_MAX_RESENDS, 3),
       });
     case 'order':
       return createOrderService({ ...own, schema: context.schema(SERVICE_SCHEMAS.order) });

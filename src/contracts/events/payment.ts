@@ -65,6 +65,15 @@ export const PaymentRefunded = defineEvent({
   }, Strict),
 });
 
+export const PaymentRefundFailed = defineEvent({
+  topic: 'payment.refund-failed', type: 'PaymentRefundFailed', version: 1, producer: 'payment',
+  description: 'The gateway refused a refund (or it failed): nothing was refunded by it; a saga waiting for it fails instead of waiting for payment.refunded.',
+  payload: Type.Object({
+    ...PaymentRef, refundId: Type.String(), refundRequestId: Type.String(), amount: MoneySchema,
+    failureReason: Type.String({ description: 'Why the gateway refused it' }),
+  }, Strict),
+});
+
 export const PaymentWebhookReceived = defineEvent({
   topic: 'payment.webhook-received', type: 'PaymentWebhookReceived', version: 1, producer: 'payment',
   description: 'A verified Stripe webhook was received (once per Stripe event id).',

@@ -74,7 +74,7 @@ export const ReleaseStock = defineEvent({
 // ── payment ────────────────────────────────────────────────────────────────
 export const CreatePayment = defineEvent({
   topic: 'payment.commands', type: 'CreatePayment', version: 1, producer: 'saga',
-  description: 'Create the payment and its gateway intent (checkout step 3); the reply carries paymentId and clientSecret. Compensation: saga.payment.compensate.',
+  description: 'Create the payment and its gateway intent (checkout step 3); the reply carries the paymentId (the client secret stays in the payment service: never on Kafka). Compensation: saga.payment.compensate.',
   payload: Type.Object({ ...CommandRef, orderId: OrderIdSchema, customerId: CustomerIdSchema, amount: MoneySchema }, Strict),
 });
 
@@ -104,7 +104,7 @@ export const NOTIFICATION_KINDS = ['order-confirmed', 'payment-failed', 'order-c
 
 export const SendNotification = defineEvent({
   topic: 'notification.commands', type: 'SendNotification', version: 1, producer: 'saga',
-  description: 'Tell the customer (confirmation, failure, cancellation, refund); sent once per (orderId, kind).',
+  description: 'Tell the customer (confirmation, failure, cancellation, refund); sent once per (orderId, kind, saga): the correlationId is the saga id.',
   payload: Type.Object({
     ...CommandRef, orderId: OrderIdSchema, customerId: CustomerIdSchema, kind: Type.Enum([...NOTIFICATION_KINDS]), message: Type.String({ minLength: 1 }),
   }, Strict),
@@ -119,6 +119,6 @@ export const SagaReply = defineEvent({
     command: Type.String({ description: 'The command type answered' }),
     ok: Type.Boolean(),
     reason: NullableString('Why the command was refused'),
-    result: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]), { description: 'Values the saga keeps (e.g. paymentId, clientSecret, deliveryId)' }),
+    result: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]), { description: 'Values the saga keeps (e.g. paymentId, deliveryId); never a secret' }),
   }, Strict),
 });

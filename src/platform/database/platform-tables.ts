@@ -1,5 +1,5 @@
 import { sql, type ColumnType, type Generated, type Kysely } from 'kysely';
-import { idempotencyKeysMigration } from '../http/idempotency-keys.ts';
+import { idempotencyKeysMigration, scopedIdempotencyKeysMigration } from '../http/idempotency-keys.ts';
 import type { SchemaMigration } from './migrations.ts';
 
 /** Tables the platform keeps in every service's schema: the outbox, the inbox and the dead letters. */
@@ -98,6 +98,7 @@ export const platformMigrations: Record<string, SchemaMigration> = {
     await sql`create index dead_letters_by_status on ${s}.dead_letters (status, id)`.execute(db);
   },
   '0001_platform_http_idempotency_keys': idempotencyKeysMigration,
+  '0002_platform_http_idempotency_keys_per_caller': scopedIdempotencyKeysMigration,
 };
 
 /** Narrows an untyped connection (or transaction) to the platform tables of one schema. */

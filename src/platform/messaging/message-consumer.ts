@@ -24,6 +24,14 @@ export interface HandlerContext {
 
 export type EventHandler<Payload> = (envelope: Envelope<Payload>, context: HandlerContext) => Promise<void>;
 
+/**
+ * Runs in the transaction that dead-letters a message its handler could not
+ * process, so what it publishes commits with the dead letter (a saga
+ * participant answers "could not run this command" instead of leaving the saga
+ * waiting for a reply that will never come).
+ */
+export type DeadLetterHandler<Payload> = (envelope: Envelope<Payload>, context: { trx: Kysely<unknown>; publish: (...messages: OutboxMessage[]) => void }, error: string) => Promise<void> | void;
+
 export interface ConsumerObserver {
   handled?(record: IncomingRecord, envelope: Envelope, durationMs: number): void;
   duplicate?(record: IncomingRecord, envelope: Envelope): void;
@@ -68,6 +76,7 @@ export class MessageConsumer {
   readonly #options: MessageConsumerOptions;
   readonly #policy: RetryPolicy;
   readonly #handlers = new Map<string, AnyHandler>();
+  readonly #deadLetterHandlers = new Map<string, DeadLetterHandler<unknown>>();
   readonly #topics = new Set<string>();
   #subscription: Subscription | null = null;
 
@@ -76,8 +85,9 @@ export class MessageConsumer {
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   }
 
-  on<P extends TSchema>(definition: EventDefinition<P>, handler: EventHandler<Static<P>>): this {
+  on<P extends TSchema>(definition: EventDefinition<P>, handler: EventHandler<Static<P>>, options: { onDeadLetter?: DeadLetterHandler<Static<P>> } = {}): this {
     this.#handlers.set(definition.type, handler as AnyHandler);
+    if (options.onDeadLetter) this.#deadLetterHandlers.set(definition.type, options.onDeadLetter as DeadLetterHandler<unknown>);
     this.#topics.add(definition.topic);
     return this;
   }
@@ -173,7 +183,7 @@ export class MessageConsumer {
     const attempt = this.#attemptOf(record) + 1;
     const { message, stack } = errorText(error);
     if (isPermanent(error) || attempt > this.#policy.delayedAttempts) {
-      await this.#deadLetter(record, 'handler-failed', message, stack, { eventId: envelope.eventId, type: envelope.type }, attempt - 1);
+      await this.#deadLetter(record, 'handler-failed', message, stack, { eventId: envelope.eventId, type: envelope.type }, attempt - 1, envelope);
       return;
     }
     const headers = {
@@ -191,7 +201,7 @@ export class MessageConsumer {
 
   async #deadLetter(
     record: IncomingRecord, reason: DecodeFailureReason | 'handler-failed', error: string, stack: string | null,
-    identity: { eventId: string | null; type: string | null }, attempts: number,
+    identity: { eventId: string | null; type: string | null }, attempts: number, envelope: Envelope | null = null,
   ): Promise<void> {
     const { db, schema, groupId } = this.#options;
     const origin = this.#originHeaders(record);
@@ -205,6 +215,12 @@ export class MessageConsumer {
         headers: JSON.stringify(record.headers), reason, error, stack, attempts,
       }).execute();
       await enqueueRecords(trx, schema, [{ topic: deadLetterTopicOf(baseTopic), key: record.key, value: record.value, headers, eventId: identity.eventId }]);
+      const onDeadLetter = envelope ? this.#deadLetterHandlers.get(envelope.type) : undefined;
+      if (envelope && onDeadLetter) {
+        const outgoing: OutboxMessage[] = [];
+        await onDeadLetter(envelope, { trx, publish: (...messages) => { outgoing.push(...messages); } }, error);
+        await enqueueEvents(trx, schema, outgoing);
+      }
     });
     this.#options.onOutboxWrite?.();
     this.#options.observer?.deadLettered?.(record, reason, error);

@@ -43,8 +43,10 @@ export interface SagaStep<D> {
   onFailure?: (data: D, reason: string) => D;
   /** Undoes the step; idempotent at the participant, retried until it succeeds. Null: nothing to undo. */
   compensate?: (data: D) => SagaCommand | null;
-  /** Past the pivot: a refusal is retried (with backoff) instead of compensating. */
+  /** Past the pivot: a refusal is retried (with backoff, a bounded number of times) instead of compensating. */
   retryOnRefusal?: boolean;
+  /** The saga does not depend on it (a notification): when it cannot be done, it is recorded as abandoned and the saga goes on. */
+  optional?: boolean;
 }
 
 export interface SagaDefinition<D> {
@@ -53,6 +55,8 @@ export interface SagaDefinition<D> {
   /** Commands sent once the saga ends (notifications); they are not awaited. */
   onCompleted?: (data: D) => SagaCommand[];
   onCompensated?: (data: D) => SagaCommand[];
+  /** Sent when the saga ends FAILED (a compensation abandoned, or nothing to compensate); defaults to onCompensated. */
+  onFailed?: (data: D) => SagaCommand[];
 }
 
 export function defineSaga<D>(definition: SagaDefinition<D>): SagaDefinition<D> {

@@ -7,6 +7,7 @@ import type { PayloadOf } from '../../contracts/define-event.ts';
 import type { SagaReply } from '../../contracts/events/saga.ts';
 import type { OutboxMessage } from '../outbox/outbox.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
+import { DEAD_LETTERED, endOfFailure, moveOnGiveUp, moveOnTrouble, storableReason, type Trouble, type TroubleLimits } from './saga-moves.ts';
 import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.ts';
 
 type Row = Selectable<SagaInstancesTable>;
@@ -21,6 +22,10 @@ export interface SagaEngineOptions {
   /** Backoff of retried compensations and past-pivot steps. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Resends of one command after it was dead-lettered or went unanswered; then the saga gives up on the step. */
+  maxResends?: number;
+  /** Retries of a refused past-pivot step or compensation; then the saga gives up on it. */
+  maxRefusalRetries?: number;
 }
 
 export interface TimelineEntry {
@@ -38,6 +43,10 @@ export interface SagaView {
   step: string | null;
   data: unknown;
   failureReason: string | null;
+  /** Resends or retries of the current command so far (dead-lettered, unanswered or refused). */
+  resends: number;
+  /** Still running, but its current command had to be sent again: someone may want to look. */
+  stuck: boolean;
   deadlineAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -60,7 +69,11 @@ export class SagaEngine {
 
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
-    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, ...options };
+    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, ...options };
+  }
+
+  get #limits(): TroubleLimits {
+    return { maxResends: this.#options.maxResends, maxRefusalRetries: this.#options.maxRefusalRetries };
   }
 
   #db(trx: Kysely<unknown>): ReturnType<typeof sagaDb> {
@@ -102,15 +115,21 @@ export class SagaEngine {
     return Math.min(this.#options.retryMaxMs, this.#options.retryInitialMs * 2 ** Math.min(attempts, 20));
   }
 
-  /** Starts a saga; its first command goes out with the caller's transaction. */
-  async start<D>(trx: Kysely<unknown>, publish: Publish, definition: SagaDefinition<D>, input: { sagaId: string; orderId: string; data: D; cause?: Envelope | null }): Promise<void> {
+  /**
+   * Starts a saga; its first command goes out with the caller's transaction.
+   * Idempotent on the saga id: a saga that exists is left as it is (false), so
+   * a retried request that derives its saga id finds what the first one started.
+   */
+  async start<D>(trx: Kysely<unknown>, publish: Publish, definition: SagaDefinition<D>, input: { sagaId: string; orderId: string; data: D; cause?: Envelope | null }): Promise<boolean> {
     if (!this.#definitions.has(definition.name)) throw new Error(`saga ${definition.name} is not registered with this engine`);
     const row = await this.#db(trx).insertInto('saga_instances').values({
       id: input.sagaId, saga_type: definition.name, order_id: input.orderId, status: 'RUNNING', step_index: 0,
       awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: new Date(),
-    }).returningAll().executeTakeFirstOrThrow();
+    }).onConflict((conflict) => conflict.column('id').doNothing()).returningAll().executeTakeFirst();
+    if (!row) return false;
     await this.#log(trx, row.id, 'start', 'started', null);
     await this.#advance(trx, publish, row, input.data, input.cause ?? null);
+    return true;
   }
 
   async #advance(trx: Kysely<unknown>, publish: Publish, initial: Row, data: unknown, cause: Envelope | null): Promise<void> {
@@ -161,29 +180,88 @@ export class SagaEngine {
         await this.#log(trx, row.id, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
         return;
       }
-      row = await this.#save(trx, row, { status: 'COMPENSATED', step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
-      await this.#log(trx, row.id, 'end', 'compensated-all', { reason: row.failure_reason });
-      for (const extra of definition.onCompensated?.(data) ?? []) this.#send(row, 'compensated', extra, cause, publish);
+      const abandoned = await this.#db(trx).selectFrom('saga_step_log').select('id').where('saga_id', '=', row.id).where('kind', '=', 'compensation-abandoned').execute();
+      await this.#end(trx, publish, row, endOfFailure({ sagaHasCompensations: true, abandonedCompensations: abandoned.length }), data, cause);
     }
+  }
+
+  /** A failed saga's end: COMPENSATED (everything undone) or FAILED (something could not be, or there was nothing to undo). */
+  async #end(trx: Kysely<unknown>, publish: Publish, initial: Row, status: 'COMPENSATED' | 'FAILED', data: unknown, cause: Envelope | null): Promise<void> {
+    const definition = this.#definition(initial);
+    const row = await this.#save(trx, initial, { status, step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
+    await this.#log(trx, row.id, 'end', status === 'COMPENSATED' ? 'compensated-all' : 'failed', { reason: row.failure_reason });
+    const notices = status === 'COMPENSATED' ? definition.onCompensated?.(data) : (definition.onFailed ?? definition.onCompensated)?.(data);
+    for (const extra of notices ?? []) this.#send(row, status === 'COMPENSATED' ? 'compensated' : 'failed', extra, cause, publish);
   }
 
   async #lock(trx: Kysely<unknown>, sagaId: string): Promise<Row | undefined> {
     return this.#db(trx).selectFrom('saga_instances').selectAll().where('id', '=', sagaId).forUpdate().executeTakeFirst();
   }
 
-  /** A step failed: compensate what was done before it (or retry, past the pivot). */
-  async #fail(trx: Kysely<unknown>, publish: Publish, row: Row, step: SagaStep<unknown>, data: unknown, reason: string, cause: Envelope | null): Promise<void> {
-    if (step.retryOnRefusal) {
-      const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#retryDelay(row.attempts)) });
-      await this.#log(trx, saved.id, step.name, 'retry', { reason, attempt: saved.attempts });
+  /**
+   * A step failed: compensate what was done before it (and the step itself when
+   * the saga gave up on it: its command may still run late). A saga with
+   * nothing to compensate ends FAILED at once.
+   */
+  async #fail(trx: Kysely<unknown>, publish: Publish, row: Row, step: SagaStep<unknown>, data: unknown, reason: string, cause: Envelope | null, includingStep = false): Promise<void> {
+    const failedData = step.onFailure?.(data, reason) ?? data;
+    const failing = { failure_reason: storableReason(reason), data: JSON.stringify(failedData), attempts: 0 };
+    if (!this.#definition(row).steps.some((candidate) => candidate.compensate)) {
+      await this.#end(trx, publish, await this.#save(trx, row, failing), endOfFailure({ sagaHasCompensations: false, abandonedCompensations: 0 }), failedData, cause);
       return;
     }
-    const failedData = step.onFailure?.(data, reason) ?? data;
     const compensating = await this.#save(trx, row, {
-      status: 'COMPENSATING', step_index: row.step_index - 1, awaiting_command_id: null, deadline_at: null,
-      failure_reason: reason, data: JSON.stringify(failedData), attempts: 0,
+      ...failing, status: 'COMPENSATING', step_index: includingStep ? row.step_index : row.step_index - 1, awaiting_command_id: null, deadline_at: null,
     });
     await this.#advance(trx, publish, compensating, failedData, cause);
+  }
+
+  /** The current command ran into trouble (refused, dead-lettered, unanswered): resend it, compensate, or give up on it. */
+  async #onTrouble(trx: Kysely<unknown>, publish: Publish, row: Row, trouble: Trouble, reason: string, cause: Envelope | null): Promise<void> {
+    const step = this.#definition(row).steps[row.step_index] as SagaStep<unknown>;
+    const data: unknown = JSON.parse(row.data);
+    const phase = row.status === 'RUNNING' ? 'forward' : 'compensation';
+    const move = moveOnTrouble({ phase, retryOnRefusal: step.retryOnRefusal === true, attempts: row.attempts, trouble }, this.#limits);
+    if (move.kind === 'compensate') {
+      await this.#fail(trx, publish, row, step, data, reason, cause);
+      return;
+    }
+    if (move.kind === 'resend') {
+      if (move.after === 'now') {
+        await this.#resend(trx, publish, row, step, data);
+        return;
+      }
+      const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#retryDelay(row.attempts)) });
+      await this.#log(trx, saved.id, step.name, 'retry', { reason: storableReason(reason), trouble, attempt: saved.attempts });
+      return;
+    }
+    const why = `${step.name}: gave up after ${row.attempts + 1} sends (${trouble}): ${reason}`;
+    const giveUp = moveOnGiveUp(phase, step.optional === true);
+    if (giveUp.kind === 'compensate-including-step') {
+      await this.#log(trx, row.id, step.name, 'gave-up', { reason: storableReason(why) });
+      await this.#fail(trx, publish, row, step, data, why, cause, true);
+      return;
+    }
+    await this.#log(trx, row.id, step.name, giveUp.kind === 'skip-step' ? 'abandoned' : 'compensation-abandoned', { reason: storableReason(why) });
+    const moved = await this.#save(trx, row, {
+      step_index: row.step_index + (giveUp.kind === 'skip-step' ? 1 : -1), awaiting_command_id: null, deadline_at: null, attempts: 0,
+    });
+    await this.#advance(trx, publish, moved, data, cause);
+  }
+
+  /**
+   * Sends the current command again (a new command id: only its reply counts); idempotent participants make that
+   * safe. `counted`: the resend was already counted when it was scheduled (after a refusal or a fault).
+   */
+  async #resend(trx: Kysely<unknown>, publish: Publish, row: Row, step: SagaStep<unknown>, data: unknown, counted = false): Promise<boolean> {
+    const again = row.status === 'RUNNING' ? step.invoke?.(data) : step.compensate?.(data);
+    if (!again) return false;
+    const commandId = this.#send(row, step.name, again, null, publish);
+    const saved = await this.#save(trx, row, {
+      awaiting_command_id: commandId, attempts: counted ? row.attempts : row.attempts + 1, deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
+    });
+    await this.#log(trx, saved.id, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
+    return true;
   }
 
   /** A participant answered. Replies to anything but the command the saga waits for are stale and ignored. */
@@ -194,16 +272,11 @@ export class SagaEngine {
     const definition = this.#definition(row);
     const step = definition.steps[row.step_index] as SagaStep<unknown>;
     const data: unknown = JSON.parse(row.data);
-    if (row.status === 'RUNNING') {
-      if (reply.ok) {
-        const next = step.onSuccess?.(data, reply.result) ?? data;
-        await this.#log(trx, row.id, step.name, 'succeeded', reply.result);
-        const moved = await this.#save(trx, row, { step_index: row.step_index + 1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(next) });
-        await this.#advance(trx, publish, moved, next, envelope);
-        return true;
-      }
-      await this.#log(trx, row.id, step.name, 'failed', { reason: reply.reason });
-      await this.#fail(trx, publish, row, step, data, reply.reason ?? `${reply.command} refused`, envelope);
+    if (reply.ok && row.status === 'RUNNING') {
+      const next = step.onSuccess?.(data, reply.result) ?? data;
+      await this.#log(trx, row.id, step.name, 'succeeded', reply.result);
+      const moved = await this.#save(trx, row, { step_index: row.step_index + 1, awaiting_command_id: null, deadline_at: null, attempts: 0, data: JSON.stringify(next) });
+      await this.#advance(trx, publish, moved, next, envelope);
       return true;
     }
     if (reply.ok) {
@@ -212,9 +285,11 @@ export class SagaEngine {
       await this.#advance(trx, publish, moved, data, envelope);
       return true;
     }
-    // A compensation must succeed: try again later.
-    const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#retryDelay(row.attempts)) });
-    await this.#log(trx, saved.id, step.name, 'retry', { reason: reply.reason, attempt: saved.attempts });
+    // A participant that dead-lettered the command says so (participant.ts): a fault, not a refusal.
+    const trouble: Trouble = reply.result[DEAD_LETTERED] === true ? 'fault' : 'refused';
+    const reason = storableReason(reply.reason ?? `${reply.command} refused`);
+    await this.#log(trx, row.id, step.name, row.status === 'RUNNING' ? 'failed' : 'compensation-failed', { reason, trouble });
+    await this.#onTrouble(trx, publish, row, trouble, reason, envelope);
     return true;
   }
 
@@ -282,18 +357,17 @@ export class SagaEngine {
     const data: unknown = JSON.parse(row.data);
     if (row.status === 'RUNNING' && step.await) {
       await this.#log(trx, row.id, step.name, 'timeout', { reason: step.await.timeoutReason });
-      await this.#fail(trx, publish, row, { ...step, retryOnRefusal: false }, data, step.await.timeoutReason, null);
+      await this.#fail(trx, publish, row, step, data, step.await.timeoutReason, null);
       return true;
     }
-    // A command unanswered (or a retry due): send it again; idempotent participants make that safe.
-    const again = row.status === 'RUNNING' ? step.invoke?.(data) : step.compensate?.(data);
-    if (!again) return false;
-    const commandId = this.#send(row, step.name, again, null, publish);
-    const saved = await this.#save(trx, row, {
-      awaiting_command_id: commandId, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
-    });
-    await this.#log(trx, saved.id, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
-    return true;
+    if (row.awaiting_command_id !== null) {
+      // Unanswered: resent a bounded number of times, then given up on.
+      await this.#log(trx, row.id, step.name, 'timeout', { commandId: row.awaiting_command_id, attempt: row.attempts });
+      await this.#onTrouble(trx, publish, row, 'timeout', `no answer within ${this.#options.commandTimeoutMs} ms`, null);
+      return true;
+    }
+    // A retry that was due (after a refusal or a fault): send the command again.
+    return this.#resend(trx, publish, row, step, data, true);
   }
 
   /** Status, data and failure of a saga without its timeline: cheap enough to poll. */
@@ -310,13 +384,16 @@ export class SagaEngine {
     return {
       id: row.id, type: row.saga_type, orderId: row.order_id, status: row.status,
       step: definition?.steps[row.step_index]?.name ?? null, data: JSON.parse(row.data) as unknown, failureReason: row.failure_reason,
+      resends: row.attempts, stuck: ACTIVE.includes(row.status) && row.attempts > 0,
       deadlineAt: row.deadline_at?.toISOString() ?? null, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
       timeline: log.map((entry) => ({ step: entry.step, kind: entry.kind, detail: entry.detail === null ? null : JSON.parse(entry.detail) as unknown, at: entry.at.toISOString() })),
     };
   }
 
-  async sagasOfOrder(db: Kysely<unknown>, orderId: string): Promise<{ id: string; type: string; status: SagaStatus; data: unknown }[]> {
-    const rows = await this.#db(db).selectFrom('saga_instances').select(['id', 'saga_type', 'status', 'data']).where('order_id', '=', orderId).orderBy('created_at').execute();
+  /** The sagas of an order; `lock` holds their rows until the caller's transaction ends (to decide on them without a race). */
+  async sagasOfOrder(db: Kysely<unknown>, orderId: string, options: { lock?: boolean } = {}): Promise<{ id: string; type: string; status: SagaStatus; data: unknown }[]> {
+    const query = this.#db(db).selectFrom('saga_instances').select(['id', 'saga_type', 'status', 'data']).where('order_id', '=', orderId).orderBy('created_at');
+    const rows = await (options.lock ? query.forUpdate() : query).execute();
     return rows.map((row) => ({ id: row.id, type: row.saga_type, status: row.status, data: JSON.parse(row.data) as unknown }));
   }
 }

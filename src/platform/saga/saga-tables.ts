@@ -27,7 +27,10 @@ export interface SagaStepLogTable {
   id: Generated<bigint>;
   saga_id: string;
   step: string;
-  /** command-sent, succeeded, failed, event, timeout, compensation-sent, compensated, retry, completed, compensated-all */
+  /**
+   * command-sent, command-resent, succeeded, failed, event, waiting, skipped, timeout, retry, gave-up, abandoned,
+   * compensation-sent, compensation-resent, compensation-failed, compensated, compensation-abandoned, completed, compensated-all, failed
+   */
   kind: string;
   detail: string | null;
   at: ColumnType<Date, Date | undefined, never>;
@@ -89,5 +92,14 @@ export const sagaMigrations: Record<string, SchemaMigration> = {
       at timestamptz not null default now()
     )`.execute(db);
     await sql`create index saga_early_events_by_saga on ${s}.saga_early_events (saga_id, id)`.execute(db);
+  },
+  // Client secrets once came with the CreatePayment reply; they belong to the payment service and its paying customer only.
+  '0101_saga_data_without_client_secrets': async (db, schema) => {
+    const s = sql.id(schema);
+    const withoutSecret = (text: string): string => JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'clientSecret' ? undefined : value)));
+    const sagas = await sql<{ id: string; data: string }>`select id, data from ${s}.saga_instances where data like '%"clientSecret"%'`.execute(db);
+    for (const row of sagas.rows) await sql`update ${s}.saga_instances set data = ${withoutSecret(row.data)} where id = ${row.id}`.execute(db);
+    const entries = await sql<{ id: string; detail: string }>`select id, detail from ${s}.saga_step_log where detail like '%"clientSecret"%'`.execute(db);
+    for (const row of entries.rows) await sql`update ${s}.saga_step_log set detail = ${withoutSecret(row.detail)} where id = ${row.id}`.execute(db);
   },
 };

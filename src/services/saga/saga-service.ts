@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { OrderCancelled } from '../../contracts/events/order.ts';
-import { PaymentCancelled, PaymentCompleted, PaymentFailed, PaymentRefunded } from '../../contracts/events/payment.ts';
+import { PaymentCancelled, PaymentCompleted, PaymentFailed, PaymentRefundFailed, PaymentRefunded } from '../../contracts/events/payment.ts';
+import type { Money } from '../../contracts/money.ts';
 import { SagaReply } from '../../contracts/events/saga.ts';
 import type { MessageConsumer } from '../../platform/messaging/message-consumer.ts';
 import type { RetryPolicy } from '../../platform/messaging/retry-policy.ts';
@@ -11,6 +12,7 @@ import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction
 import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
 import { SagaEngine } from '../../platform/saga/saga-engine.ts';
 import { DeadlinePoller } from './deadline-poller.ts';
+import { decidePartialRefund, type RefundDecision } from './partial-refunds.ts';
 import { sagaRoutes } from './http/saga-routes.ts';
 import { orchestratorMigrations } from './saga-migrations.ts';
 import { checkoutSaga, type CheckoutData } from './sagas/checkout-saga.ts';
@@ -25,6 +27,8 @@ export interface SagaServiceOptions {
   paymentDeadlineMs?: number;
   refundDeadlineMs?: number;
   commandTimeoutMs?: number;
+  /** Resends of a command that was dead-lettered or went unanswered before the saga gives up on its step (default 3). */
+  maxResends?: number;
   deadlinePollMs?: number;
   /** How long POST /checkout waits for the payment to exist before answering 202. */
   checkoutWaitMs?: number;
@@ -39,8 +43,10 @@ export interface SagaService {
   readonly deadlines: DeadlinePoller;
   /** Runs work in a transaction whose published commands go through the outbox. */
   readonly transaction: OutboxTransaction;
-  startCheckout(input: { sagaId: string; data: CheckoutData }): Promise<void>;
-  startPartialRefund(input: { sagaId: string; data: RefundData }): Promise<void>;
+  /** Starts a checkout; false when a saga of that id exists already (a retried request found it). */
+  startCheckout(input: { sagaId: string; data: CheckoutData }): Promise<boolean>;
+  /** Starts a partial refund unless the order's books refuse it; a saga of that id that exists already is found, not started again. */
+  startPartialRefund(input: { sagaId: string; orderId: string; amount: Money; reason: string }): Promise<RefundDecision>;
   routes(http: FastifyInstance): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -57,6 +63,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const partial = partialRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
     schema, ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+    ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }),
   });
   const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000 });
   runtime.addWorker(deadlines);
@@ -67,6 +74,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   consumer.on(PaymentFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
   consumer.on(PaymentCancelled, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
   consumer.on(PaymentRefunded, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
+  consumer.on(PaymentRefundFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
   // A paid order cancelled by its customer or an admin: the refund saga gives money and stock back.
   consumer.on(OrderCancelled, async (envelope, context) => {
     if (envelope.payload.previousStatus === 'PAYMENT_PENDING') return; // the checkout saga's own compensation
@@ -88,7 +96,20 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const service: SagaService = {
     engine, relay, consumer, deadlines, transaction,
     startCheckout: ({ sagaId, data }) => transaction((trx, publish) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data })),
-    startPartialRefund: ({ sagaId, data }) => transaction((trx, publish) => engine.start(trx, publish, partial, { sagaId, orderId: data.orderId, data })),
+    startPartialRefund: ({ sagaId, orderId, amount, reason }) => transaction(async (trx, publish) => {
+      // Lock the order's sagas, then read them again: the second read sees a refund another request committed while we waited.
+      await engine.sagasOfOrder(trx, orderId, { lock: true });
+      const sagas = await engine.sagasOfOrder(trx, orderId);
+      const existing = sagas.find((saga) => saga.id === sagaId);
+      if (existing) return { ok: true, paymentId: (existing.data as RefundData).paymentId ?? '', customerId: (existing.data as RefundData).customerId };
+      const decision = decidePartialRefund(orderId, sagas, amount);
+      if (!decision.ok) return decision;
+      await engine.start(trx, publish, partial, {
+        sagaId, orderId,
+        data: { orderId, customerId: decision.customerId, paymentId: decision.paymentId, amount, reason, refundRequestId: sagaId, refundExpected: true, shipped: false },
+      });
+      return decision;
+    }),
     routes: (http) => runtime.mount(http, (scope) => sagaRoutes(scope, { service, db, checkoutWaitMs: options.checkoutWaitMs ?? 10_000 })),
     start: () => runtime.start(),
     stop: () => runtime.stop(),

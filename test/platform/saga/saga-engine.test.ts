@@ -42,8 +42,16 @@ const demo = defineSaga<Data>({
       onFailure: (data, reason) => ({ ...data, failure: reason }),
     },
     { name: 'commit', invoke: (data) => command(CommitStock, { orderId: data.orderId }) },
-    { name: 'notify', invoke: (data) => command(SendNotification, { orderId: data.orderId, customerId: 'c', kind: 'order-confirmed', message: 'ok' }), retryOnRefusal: true },
+    { name: 'notify', invoke: (data) => command(SendNotification, { orderId: data.orderId, customerId: 'c', kind: 'order-confirmed', message: 'ok' }), retryOnRefusal: true, optional: true },
   ],
+});
+
+/** A refund-shaped saga: nothing to compensate back to. */
+const oneWay = defineSaga<Data>({
+  name: 'one-way',
+  steps: [{ name: 'refund', invoke: (data) => command(CommitStock, { orderId: data.orderId }) }],
+  onCompleted: (data) => [command(SendNotification, { orderId: data.orderId, customerId: 'c', kind: 'order-refunded', message: 'refunded' })],
+  onFailed: (data) => [command(SendNotification, { orderId: data.orderId, customerId: 'c', kind: 'order-cancelled', message: `not refunded: ${data.failure ?? ''}` })],
 });
 
 describe('saga engine (PGlite)', () => {
@@ -53,7 +61,7 @@ describe('saga engine (PGlite)', () => {
   before(async () => {
     database = await openDatabase({ url: 'pglite://memory' });
     await migrateSchema(database.db, schema, sagaMigrations);
-    engine = new SagaEngine([demo] as never[], { schema, commandTimeoutMs: 60_000, retryInitialMs: 1, retryMaxMs: 5 });
+    engine = new SagaEngine([demo, oneWay] as never[], { schema, commandTimeoutMs: 60_000, retryInitialMs: 1, retryMaxMs: 5, maxResends: 2 });
   });
   after(async () => { await database.close(); });
 
@@ -65,7 +73,7 @@ describe('saga engine (PGlite)', () => {
 
   const payloadOf = (message: OutboxMessage | undefined): Record<string, unknown> => (message?.envelope.payload ?? {}) as Record<string, unknown>;
 
-  function replyTo(message: OutboxMessage | undefined, ok: boolean, result: Record<string, string> = {}): Envelope<never> {
+  function replyTo(message: OutboxMessage | undefined, ok: boolean, result: Record<string, string | boolean> = {}): Envelope<never> {
     const cmd = payloadOf(message);
     return createEnvelope(SagaReply, {
       sagaId: String(cmd.sagaId), commandId: String(cmd.commandId), step: String(cmd.step), command: message?.envelope.type ?? '', ok, reason: ok ? null : 'refused', result,
@@ -158,5 +166,117 @@ describe('saga engine (PGlite)', () => {
     assert.deepEqual(await inTx((trx, publish) => quick.onReply(trx, publish, replyTo(create, true))), [], 'the first command\'s late reply is stale');
     const [reserve] = await inTx((trx, publish) => quick.onReply(trx, publish, replyTo(resent, true)));
     assert.equal(reserve?.envelope.type, 'ReserveStock');
+  });
+
+  /** What a participant answers when it dead-lettered the command (participant.ts). */
+  const deadLettered = (message: OutboxMessage | undefined): Envelope<never> => replyTo(message, false, { deadLettered: true });
+  const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
+
+  /** Runs a saga to its wait for the payment and past it (the payment completed): returns the CommitStock command. */
+  async function toCommit(orderId: string): Promise<OutboxMessage | undefined> {
+    const [create] = await started(orderId);
+    const [reserve] = await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(create, true)));
+    await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(reserve, true)));
+    const [commit] = await inTx((trx, publish) => engine.onEvent(trx, publish, paymentEvent(orderId, true)));
+    return commit;
+  }
+
+  test('a command its participant dead-letters is resent a bounded number of times, shown as stuck meanwhile, then given up: the saga compensates (that step included)', async () => {
+    let commit = await toCommit('f1');
+    const sends: string[] = [];
+    for (let fault = 1; fault <= 3; fault += 1) {
+      assert.equal(commit?.envelope.type, 'CommitStock');
+      sends.push(String(payloadOf(commit).commandId));
+      const after = await inTx((trx, publish) => engine.onReply(trx, publish, deadLettered(commit)));
+      if (fault === 3) {
+        assert.equal(after[0]?.envelope.type, 'ReleaseStock', 'given up after 1 send + 2 resends: compensating');
+        const [cancelOrder] = await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(after[0], true)));
+        assert.equal(cancelOrder?.envelope.type, 'CancelOrder');
+        await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(cancelOrder, true)));
+        break;
+      }
+      assert.deepEqual(after.map((m) => m.envelope.type), [], 'a fault is resent after a backoff, not at once');
+      const view = await engine.view(database.db, 's-f1');
+      assert.equal(view?.status, 'RUNNING');
+      assert.deepEqual([view?.stuck, view?.resends], [true, fault], 'visible as stuck, with the resends so far');
+      await pause();
+      [commit] = await inTx((trx, publish) => engine.fireDeadline(trx, publish, 's-f1'));
+    }
+    assert.equal(new Set(sends).size, 3, 'each send a new command id');
+    const view = await engine.view(database.db, 's-f1');
+    assert.deepEqual([view?.status, view?.stuck], ['COMPENSATED', false]);
+    assert.match(String(view?.failureReason), /commit: gave up after 3 sends \(fault\)/);
+    assert.ok(view?.timeline.some((entry) => entry.kind === 'gave-up'));
+  });
+
+  test('an unanswered command is resent after each timeout, then given up; its own compensation is sent too (it may still run late)', async () => {
+    const quick = new SagaEngine([demo] as never[], { schema, commandTimeoutMs: 1, maxResends: 2 });
+    const [create] = await inTx((trx, publish) => quick.start(trx, publish, demo, { sagaId: 's-u1', orderId: 'u1', data: { orderId: 'u1', paid: false, failure: null, reservation: null } }));
+    assert.equal(create?.envelope.type, 'CreateOrder');
+    for (let resend = 1; resend <= 2; resend += 1) {
+      await pause();
+      const [again] = await inTx((trx, publish) => quick.fireDeadline(trx, publish, 's-u1'));
+      assert.equal(again?.envelope.type, 'CreateOrder', `resend ${resend}`);
+    }
+    await pause();
+    const [cancel] = await inTx((trx, publish) => quick.fireDeadline(trx, publish, 's-u1'));
+    assert.equal(cancel?.envelope.type, 'CancelOrder', 'given up: the order is cancelled, so a late CreateOrder is refused');
+    await inTx((trx, publish) => quick.onReply(trx, publish, replyTo(cancel, true)));
+    const view = await quick.view(database.db, 's-u1');
+    assert.equal(view?.status, 'COMPENSATED');
+    assert.match(String(view?.failureReason), /order: gave up after 3 sends \(timeout\)/);
+  });
+
+  test('an optional step (the notification) that cannot be done is abandoned, and the saga completes', async () => {
+    const commit = await toCommit('f2');
+    let [notify] = await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(commit, true)));
+    for (let fault = 1; fault <= 3; fault += 1) {
+      assert.equal(notify?.envelope.type, 'SendNotification');
+      await inTx((trx, publish) => engine.onReply(trx, publish, deadLettered(notify)));
+      if (fault < 3) {
+        await pause();
+        [notify] = await inTx((trx, publish) => engine.fireDeadline(trx, publish, 's-f2'));
+      }
+    }
+    const view = await engine.view(database.db, 's-f2');
+    assert.equal(view?.status, 'COMPLETED');
+    assert.ok(view?.timeline.some((entry) => entry.step === 'notify' && entry.kind === 'abandoned'));
+  });
+
+  test('a compensation that keeps failing is abandoned: the earlier ones still run, and the saga ends FAILED (not COMPENSATED)', async () => {
+    const [create] = await started('f3');
+    const [reserve] = await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(create, true)));
+    await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(reserve, true)));
+    let [release] = await inTx((trx, publish) => engine.onEvent(trx, publish, paymentEvent('f3', false)));
+    let next: OutboxMessage[] = [];
+    for (let fault = 1; fault <= 3; fault += 1) {
+      assert.equal(release?.envelope.type, 'ReleaseStock');
+      next = await inTx((trx, publish) => engine.onReply(trx, publish, deadLettered(release)));
+      if (fault < 3) {
+        await pause();
+        [release] = await inTx((trx, publish) => engine.fireDeadline(trx, publish, 's-f3'));
+      }
+    }
+    assert.equal(next[0]?.envelope.type, 'CancelOrder', 'the order is still cancelled');
+    await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(next[0], true)));
+    const view = await engine.view(database.db, 's-f3');
+    assert.equal(view?.status, 'FAILED');
+    assert.ok(view?.timeline.some((entry) => entry.step === 'stock' && entry.kind === 'compensation-abandoned'));
+  });
+
+  test('a saga with nothing to compensate ends FAILED on a refusal and sends its onFailed commands, not onCompleted\'s', async () => {
+    const [refund] = await inTx((trx, publish) => engine.start(trx, publish, oneWay, { sagaId: 's-w1', orderId: 'w1', data: { orderId: 'w1', paid: true, failure: null, reservation: null } }));
+    const sent = await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(refund, false)));
+    assert.deepEqual(sent.map((message) => payloadOf(message).kind), ['order-cancelled']);
+    assert.equal((await engine.view(database.db, 's-w1'))?.status, 'FAILED');
+  });
+
+  test('start is idempotent on the saga id: a second start changes and sends nothing', async () => {
+    const first = await started('i1');
+    assert.equal(first.length, 1);
+    assert.deepEqual(await started('i1'), []);
+    const again = await database.db.transaction().execute((trx) => engine.start(trx, () => undefined, demo, { sagaId: 's-i1', orderId: 'i1', data: { orderId: 'i1', paid: false, failure: null, reservation: null } }));
+    assert.equal(again, false);
+    assert.equal((await engine.view(database.db, 's-i1'))?.timeline.filter((entry) => entry.kind === 'started').length, 1);
   });
 });

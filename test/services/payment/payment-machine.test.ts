@@ -60,7 +60,7 @@ describe('payment state machine', () => {
     }
     const failed = transition(stateIn('COMPLETED'), { type: 'REFUND_FAILED', amount: 100 });
     assert.ok(failed.ok);
-    assert.deepEqual(failed.effects, []);
+    assert.deepEqual(failed.effects, [{ type: 'publish', event: 'payment.refund-failed' }], 'a failed refund is announced, so a saga waiting for it ends');
   });
 
   test('a refund above what remains, or not a positive integer, is rejected', () => {

@@ -7,7 +7,7 @@ import { recordNotification } from './notification-repository.ts';
 /**
  * SendNotification: recording the notification is the commitment, so the
  * reply is ok as soon as it is recorded (in the handler's transaction, once per
- * (order, kind): a repeat records nothing and answers the same). The send
+ * (order, kind, saga): a repeat records nothing and answers the same). The send
  * itself happens after the commit, and the dispatcher retries it.
  */
 export function handleNotificationCommands(consumer: MessageConsumer, options: { schema: string; dispatcher: NotificationDispatcher }): void {

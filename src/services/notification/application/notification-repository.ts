@@ -19,7 +19,8 @@ export interface NewNotification {
 }
 
 /**
- * Records a notification once per (order, kind), in the caller's transaction.
+ * Records a notification once per (order, kind, saga) — the correlation id is
+ * the saga's — in the caller's transaction.
  * Returns its id and whether this call recorded it (false: it already existed).
  */
 export async function recordNotification(trx: Kysely<unknown>, schema: string, input: NewNotification): Promise<{ id: string; recorded: boolean }> {
@@ -29,10 +30,10 @@ export async function recordNotification(trx: Kysely<unknown>, schema: string, i
     id: newNotificationId(), order_id: input.orderId, customer_id: input.customerId, kind: input.kind, channel: input.channel,
     message: input.message, status: 'pending', attempts: 0, last_error: null, correlation_id: input.correlationId,
     sent_at: null, updated_at: now,
-  }).onConflict((conflict) => conflict.columns(['order_id', 'kind']).doNothing()).returning('id').executeTakeFirst();
+  }).onConflict((conflict) => conflict.columns(['order_id', 'kind', 'correlation_id']).doNothing()).returning('id').executeTakeFirst();
   if (inserted) return { id: inserted.id, recorded: true };
   const existing = await notifications.selectFrom('notifications').select('id')
-    .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirstOrThrow();
+    .where('order_id', '=', input.orderId).where('kind', '=', input.kind).where('correlation_id', '=', input.correlationId).executeTakeFirstOrThrow();
   return { id: existing.id, recorded: false };
 }
 

@@ -26,4 +26,10 @@ export const notificationMigrations: Record<string, SchemaMigration> = {
     )`.execute(db);
     await sql`create index notifications_due on ${s}.notifications (next_attempt_at) where status = 'pending'`.execute(db);
   },
+  // Once per saga, not per order: a partial refund and a later cancellation of one order are two notices, both told.
+  '1001_notifications_once_per_saga': async (db, schema) => {
+    const table = sql.table(`${schema}.notifications`);
+    await sql`alter table ${table} drop constraint notifications_order_id_kind_key`.execute(db);
+    await sql`alter table ${table} add constraint notifications_once_per_saga unique (order_id, kind, correlation_id)`.execute(db);
+  },
 };

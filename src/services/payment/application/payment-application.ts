@@ -1,6 +1,7 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newTraceparent } from '../../../contracts/codec.ts';
+import { checkoutPaymentIdOf } from '../../../contracts/ids.ts';
 import type { Money } from '../../../contracts/money.ts';
 import { ApiError, notFound } from '../../../platform/http/api-error.ts';
 import type { OutboxMessage } from '../../../platform/outbox/outbox.ts';
@@ -98,10 +99,16 @@ export class PaymentApplication {
 
   // ── create ────────────────────────────────────────────────────────────────
 
-  async create(input: { orderId: string; customerId: string; amount: Money; description?: string | null }, meta: MessageMeta = {}): Promise<CommandResult> {
+  /**
+   * A payment asked for over HTTP. `derivedId` (from the caller's
+   * Idempotency-Key) names it, so a retry after a crash finds the payment the
+   * first attempt created instead of creating a second one.
+   */
+  async create(input: { orderId: string; customerId: string; amount: Money; description?: string | null }, meta: MessageMeta = {}, derivedId: string | null = null): Promise<CommandResult> {
     const { schema } = this.#options;
-    const id = newId('pay');
-    await paymentDb(this.#options.db, schema).insertInto('payments').values(pendingPayment(id, input, meta)).execute();
+    const id = derivedId === null ? newId('pay') : `pay_${derivedId}`;
+    await paymentDb(this.#options.db, schema).insertInto('payments').values(pendingPayment(id, input, meta))
+      .onConflict((conflict) => conflict.column('id').doNothing()).execute();
     const problem = await this.requestIntent(id);
     return { payment: await this.view(id), gatewayProblem: problem };
   }
@@ -117,7 +124,7 @@ export class PaymentApplication {
     input: { orderId: string; customerId: string; amount: Money }, meta: MessageMeta,
   ): Promise<{ ok: true; payment: PaymentRow } | { ok: false; reason: string; payment: PaymentRow | null }> {
     const { schema } = this.#options;
-    const id = `pay_${createHash('sha256').update(`order:${input.orderId}`).digest('hex').slice(0, 24)}`;
+    const id = checkoutPaymentIdOf(input.orderId);
     const db = paymentDb(trx, schema);
     await db.insertInto('payments').values(pendingPayment(id, { ...input, description: `order ${input.orderId}` }, meta))
       .onConflict((conflict) => conflict.column('id').doNothing()).execute();

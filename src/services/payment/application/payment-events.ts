@@ -1,6 +1,6 @@
 import { createEnvelope, type MessageContext } from '../../../contracts/codec.ts';
 import {
-  PaymentCancelled, PaymentCompleted, PaymentFailed, PaymentInitiated, PaymentProcessing, PaymentRefundInitiated, PaymentRefunded, PaymentWebhookReceived,
+  PaymentCancelled, PaymentCompleted, PaymentFailed, PaymentInitiated, PaymentProcessing, PaymentRefundFailed, PaymentRefundInitiated, PaymentRefunded, PaymentWebhookReceived,
 } from '../../../contracts/events/payment.ts';
 import type { OutboxMessage } from '../../../platform/outbox/outbox.ts';
 import type { PaymentEffect } from '../domain/payment-machine.ts';
@@ -52,6 +52,13 @@ export function effectEvents(row: PaymentRow, effects: readonly PaymentEffect[],
         if (!refund) throw new Error('payment.refund-initiated needs its refund');
         return message(effect.event, createEnvelope(PaymentRefundInitiated, {
           ...ref, refundRequestId: refund.refund_request_id, amount: { amount: refund.amount, currency: refund.currency }, reason: refund.reason,
+        }, context));
+      }
+      case 'payment.refund-failed': {
+        if (!refund) throw new Error('payment.refund-failed needs its refund');
+        return message(effect.event, createEnvelope(PaymentRefundFailed, {
+          ...ref, refundId: refund.id, refundRequestId: refund.refund_request_id, amount: { amount: refund.amount, currency: refund.currency },
+          failureReason: refund.failure_reason ?? 'refused by the gateway',
         }, context));
       }
       case 'payment.refunded': {

@@ -4,7 +4,8 @@ import { ApiError } from '../../../platform/http/api-error.ts';
 import type { MessageConsumer } from '../../../platform/messaging/message-consumer.ts';
 import { handleCommand, type CommandOutcome } from '../../../platform/saga/participant.ts';
 import type { PaymentApplication } from './payment-application.ts';
-import { findPayment } from './payment-repository.ts';
+import { refundableAmount } from '../domain/payment-machine.ts';
+import { findPayment, stateOf } from './payment-repository.ts';
 
 /**
  * The payment service's part in the sagas: create the payment (step 3), undo it
@@ -17,7 +18,8 @@ export function handleSagaCommands(consumer: MessageConsumer, app: PaymentApplic
       correlationId: envelope.correlationId, causationId: envelope.eventId, traceparent: envelope.traceparent,
     });
     if (!created.ok) return { ok: false, reason: created.reason, result: { paymentId: created.payment?.id ?? null } };
-    return { ok: true, result: { paymentId: created.payment.id, clientSecret: created.payment.client_secret } };
+    // The client secret stays here (GET /payments/:id, for the paying customer only): never on Kafka, never in saga data.
+    return { ok: true, result: { paymentId: created.payment.id } };
   });
 
   handleCommand(consumer, 'payment', SagaPaymentCompensate, async (payload, context, envelope): Promise<CommandOutcome> => {
@@ -41,19 +43,24 @@ export function handleSagaCommands(consumer: MessageConsumer, app: PaymentApplic
   });
 
   handleCommand(consumer, 'payment', RefundPayment, async (payload, context, envelope): Promise<CommandOutcome> => {
+    let refund;
     try {
-      const refund = await app.requestRefundIn(context.trx, payload.paymentId, { refundRequestId: payload.refundRequestId, amount: payload.amount, reason: payload.reason }, context.publish, {
+      refund = await app.requestRefundIn(context.trx, payload.paymentId, { refundRequestId: payload.refundRequestId, amount: payload.amount, reason: payload.reason }, context.publish, {
         correlationId: envelope.correlationId, causationId: envelope.eventId,
       });
-      if (refund.status === 'pending') context.afterCommit(() => { void app.executeRefund(refund.id).catch(() => undefined); });
-      return { ok: true, result: { refundRequested: true, refundId: refund.id, refundStatus: refund.status } };
     } catch (error) {
-      if (error instanceof ApiError && error.statusCode < 500) {
-        // Nothing left to refund is not a failure of the refund saga: the money is already back.
-        if (error.code === 'illegal_transition' || error.code === 'refund_exceeds_remaining') return { ok: true, result: { refundRequested: false, reason: error.message } };
-        return { ok: false, reason: `${error.code}: ${error.message}` };
+      if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
+      // "Everything that remains" when nothing does and nothing is in flight: the money is already back; say how much.
+      const payment = await findPayment(context.trx, schema, payload.paymentId);
+      if (payload.amount === null && payment && payment.refund_pending === 0 && payment.amount_refunded > 0 && refundableAmount(stateOf(payment)) === 0) {
+        return { ok: true, result: { refundRequested: false, alreadyRefunded: payment.amount_refunded, currency: payment.currency } };
       }
-      throw error;
+      // A given amount above what remains (refunded around the saga meanwhile), another currency, an unpaid payment: refused, nothing refunded.
+      return { ok: false, reason: `${error.code}: ${error.message}`, result: { code: error.code } };
     }
+    // A resend of a request the gateway already refused: the refusal stands (its payment.refund-failed was published then).
+    if (refund.status === 'failed') return { ok: false, reason: `refund_failed: ${refund.failure_reason ?? 'refused by the gateway'}`, result: { code: 'refund_failed', refundId: refund.id } };
+    if (refund.status === 'pending') context.afterCommit(() => { void app.executeRefund(refund.id).catch(() => undefined); });
+    return { ok: true, result: { refundRequested: true, refundId: refund.id, refundStatus: refund.status } };
   });
 }

@@ -40,7 +40,7 @@ export const PAYMENT_SIGNAL_TYPES: readonly PaymentSignalType[] = ['SUBMITTED', 
 
 /** What the caller must do after a transition: each is one event published through the outbox. */
 export type PaymentEffect =
-  | { type: 'publish'; event: 'payment.processing' | 'payment.completed' | 'payment.failed' | 'payment.cancelled' | 'payment.refund-initiated' }
+  | { type: 'publish'; event: 'payment.processing' | 'payment.completed' | 'payment.failed' | 'payment.cancelled' | 'payment.refund-initiated' | 'payment.refund-failed' }
   | { type: 'publish'; event: 'payment.refunded'; amount: number; totalRefunded: number; fullyRefunded: boolean };
 
 export type TransitionRejection =
@@ -98,7 +98,8 @@ function refundTransition(state: PaymentState, signal: Extract<PaymentSignal, { 
     }
     case 'REFUND_FAILED':
       if (!REFUNDABLE.has(state.status) || signal.amount > state.refundPending) return illegal(state, signal);
-      return { ok: true, state: { ...state, refundPending: state.refundPending - signal.amount }, effects: [] };
+      // Announced: a saga waiting for this refund must learn that it will not come (and not tell anyone it did).
+      return { ok: true, state: { ...state, refundPending: state.refundPending - signal.amount }, effects: [{ type: 'publish', event: 'payment.refund-failed' }] };
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, errorBody } from '../../../platform/http/api-error.ts';
 import { requireOwnerOrStaff, requireRole, type Role } from '../../../platform/http/auth.ts';
+import { idempotentId } from '../../../platform/http/idempotency-keys.ts';
 import type { CommandResult, MessageMeta, PaymentApplication } from '../application/payment-application.ts';
 import type { GatewayErrorStore } from '../application/gateway-error-store.ts';
 import type { PaymentView } from '../application/payment-view.ts';
@@ -59,7 +60,7 @@ export async function paymentRoutes(http: FastifyInstance, options: PaymentRoute
     const principal = requireRole(request, 'customer');
     const body = request.body as CreatePaymentBody;
     if (principal.role === 'customer' && body.customerId !== principal.subject) throw new ApiError(403, 'forbidden', 'a customer pays for themselves only');
-    return answer(reply, await app.create(body, metaOf(request)), 201);
+    return answer(reply, await app.create(body, metaOf(request), idempotentId(request, 'payment')), 201);
   });
 
   http.get('/payments', { schema: { tags, querystring: PaymentListQuery, summary: 'Payments of an order' } }, async (request) => {
@@ -87,7 +88,8 @@ export async function paymentRoutes(http: FastifyInstance, options: PaymentRoute
     requireRole(request, 'admin');
     const { paymentId } = request.params as PaymentParams;
     const body = request.body as RefundBody;
-    const result = await app.refund(paymentId, { refundRequestId: request.idempotencyKey ?? randomUUID(), amount: body.amount ?? null, reason: body.reason });
+    // Named by the caller's key: a retry after a crash finds this refund instead of refunding twice.
+    const result = await app.refund(paymentId, { refundRequestId: `http-${idempotentId(request, 'refund') ?? randomUUID()}`, amount: body.amount ?? null, reason: body.reason });
     const refund = result.payment.refunds.find((candidate) => candidate.id === result.refundId);
     if (result.gatewayProblem?.kind === 'rejected') {
       return reply.code(502).send(errorBody('gateway_rejected', result.gatewayProblem.message, { refund, payment: result.payment }));

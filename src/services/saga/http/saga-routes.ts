@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { addMoney, money, type Money } from '../../../contracts/money.ts';
+import { checkoutPaymentIdOf } from '../../../contracts/ids.ts';
 import { ApiError, errorBody, notFound } from '../../../platform/http/api-error.ts';
 import { requireOwnerOrStaff, requireRole } from '../../../platform/http/auth.ts';
+import { idempotentId } from '../../../platform/http/idempotency-keys.ts';
 import type { SagaView } from '../../../platform/saga/saga-engine.ts';
 import { sleep } from '../../../platform/utils/sleep.ts';
 import type { SagaService } from '../saga-service.ts';
@@ -37,32 +39,35 @@ export async function sagaRoutes(http: FastifyInstance, options: RouteOptions): 
   const { service, db } = options;
   const tags = ['checkout'];
 
-  http.post('/checkout', { schema: { tags, body: CheckoutBody, summary: 'Check out an order: the saga creates the order, reserves stock and creates the payment (returns the client secret)', security: [{ bearer: [] }] } }, async (request, reply) => {
+  http.post('/checkout', { schema: { tags, body: CheckoutBody, summary: 'Check out an order: the saga creates the order, reserves stock and creates the payment (the paying customer reads its client secret from GET /payments/:paymentId)', security: [{ bearer: [] }] } }, async (request, reply) => {
     const principal = requireRole(request, 'customer');
     const body = request.body as CheckoutBody;
     if (body.customerId && principal.role !== 'admin' && body.customerId !== principal.subject) throw new ApiError(403, 'forbidden', 'a customer checks out for themselves only');
     const customerId = principal.role === 'admin' ? body.customerId ?? principal.subject : principal.subject;
-    const orderId = `ord_${randomBytes(10).toString('hex')}`;
+    // Named by the caller's Idempotency-Key: a retry after a crash finds the saga the first attempt started (engine.start is idempotent).
+    const orderId = `ord_${idempotentId(request, 'checkout') ?? randomBytes(12).toString('hex')}`;
     const sagaId = `checkout-${orderId}`;
     const data: CheckoutData = {
       orderId, customerId, restaurantId: body.restaurantId, items: body.items, total: totalOf(body.items), deliveryAddress: body.deliveryAddress,
-      paymentId: null, clientSecret: null, captured: false, deliveryId: null, failure: null,
+      paymentId: null, captured: false, deliveryId: null, failure: null,
       paymentWindowMs: body.paymentWindowSeconds === undefined ? null : body.paymentWindowSeconds * 1_000,
     };
     await service.startCheckout({ sagaId, data });
-    // The first three steps run over Kafka; wait (bounded) until the payment exists so the client gets its secret now.
+    // The first three steps run over Kafka; wait (bounded) until the payment exists, so the customer can pay at once.
     const deadline = Date.now() + options.checkoutWaitMs;
     let view = await service.engine.peek(db, sagaId);
-    for (let pause = 20; view && Date.now() < deadline && view.status === 'RUNNING' && !(view.data as CheckoutData).clientSecret; pause = Math.min(pause * 2, 200)) {
+    for (let pause = 20; view && Date.now() < deadline && view.status === 'RUNNING' && !(view.data as CheckoutData).paymentId; pause = Math.min(pause * 2, 200)) {
       await sleep(pause);
       view = await service.engine.peek(db, sagaId);
     }
     const now = (view?.data ?? data) as CheckoutData;
-    const answer = { orderId, sagaId, status: view?.status ?? 'RUNNING', total: data.total, paymentId: now.paymentId, clientSecret: now.clientSecret };
-    if (view?.status === 'COMPENSATING' || view?.status === 'COMPENSATED') {
+    // The payment id derives from the order id, so it is known before the payment exists; its client secret is read
+    // from GET /payments/:paymentId by the paying customer only (it never travels on Kafka nor sits in saga data).
+    const answer = { orderId, sagaId, status: view?.status ?? 'RUNNING', total: data.total, paymentId: now.paymentId ?? checkoutPaymentIdOf(orderId) };
+    if (view?.status === 'COMPENSATING' || view?.status === 'COMPENSATED' || view?.status === 'FAILED') {
       return reply.code(409).send(errorBody(`checkout_failed`, `checkout failed: ${view.failureReason ?? 'unknown reason'}`, { ...answer, failure: now.failure }));
     }
-    return reply.code(now.clientSecret ? 201 : 202).send(answer);
+    return reply.code(now.paymentId ? 201 : 202).send(answer);
   });
 
   http.get('/sagas/:sagaId', { schema: { tags, params: SagaParams, summary: 'A saga with its timeline (the step log)', security: [{ bearer: [] }] } }, async (request) => {
@@ -87,19 +92,11 @@ export async function sagaRoutes(http: FastifyInstance, options: RouteOptions): 
     requireRole(request, 'admin');
     const { orderId } = request.params as OrderParams;
     const body = request.body as PartialRefundBody;
-    const checkout = (await service.engine.sagasOfOrder(db, orderId)).find((saga) => saga.type === 'checkout');
-    const data = checkout?.data as CheckoutData | undefined;
-    if (!data) throw notFound('order', orderId);
-    if (!data.captured || !data.paymentId) throw new ApiError(409, 'not_paid', `order ${orderId} has no captured payment to refund`);
-    if (body.amount.currency !== data.total.currency) throw new ApiError(400, 'currency_mismatch', `order ${orderId} is in ${data.total.currency}`);
-    const sagaId = `refund-${orderId}-${randomBytes(6).toString('hex')}`;
-    await service.startPartialRefund({
-      sagaId,
-      data: {
-        orderId, customerId: data.customerId, paymentId: data.paymentId, amount: body.amount, reason: body.reason,
-        refundRequestId: sagaId, refundExpected: true, shipped: false,
-      },
-    });
+    // Named by the caller's key: a retry after a crash finds this refund's saga instead of refunding twice.
+    const sagaId = `refund-${orderId}-${idempotentId(request, 'partial-refund') ?? randomBytes(12).toString('hex')}`;
+    // Refused up front (4xx) when more than remains, in another currency, unpaid or cancelled; decided under the order's saga locks.
+    const decision = await service.startPartialRefund({ sagaId, orderId, amount: body.amount, reason: body.reason });
+    if (!decision.ok) throw new ApiError(decision.status, decision.code, decision.message, decision.details);
     return reply.code(202).send({ orderId, sagaId });
   });
 }

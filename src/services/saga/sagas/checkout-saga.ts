@@ -4,6 +4,7 @@ import type { OrderItemSchema } from '../../../contracts/events/order.ts';
 import {
   CancelOrder, CommitStock, ConfirmOrder, CreateDelivery, CreateOrder, CreatePayment, ReleaseStock, ReserveStock, SendNotification,
 } from '../../../contracts/events/saga.ts';
+import { checkoutPaymentIdOf } from '../../../contracts/ids.ts';
 import { formatMoney, type Money } from '../../../contracts/money.ts';
 import { command, defineSaga, type SagaDefinition } from '../../../platform/saga/saga-definition.ts';
 
@@ -18,8 +19,8 @@ export interface CheckoutData {
   items: OrderItem[];
   total: Money;
   deliveryAddress: string;
+  /** Set once the payment exists. Its client secret never comes here: the customer reads it from GET /payments/:paymentId. */
   paymentId: string | null;
-  clientSecret: string | null;
   captured: boolean;
   deliveryId: string | null;
   failure: { kind: CheckoutFailureKind; reason: string } | null;
@@ -62,10 +63,11 @@ export function checkoutSaga(options: { paymentDeadlineMs: number }): SagaDefini
       {
         name: 'create-payment',
         invoke: (data) => command(CreatePayment, { orderId: data.orderId, customerId: data.customerId, amount: data.total }),
-        onSuccess: (data, result) => ({ ...data, paymentId: String(result.paymentId), clientSecret: typeof result.clientSecret === 'string' ? result.clientSecret : null }),
+        onSuccess: (data, result) => ({ ...data, paymentId: String(result.paymentId) }),
         onFailure: failed('payment'),
-        compensate: (data) => data.paymentId === null ? null : command(SagaPaymentCompensate, {
-          paymentId: data.paymentId, orderId: data.orderId, action: data.captured ? 'refund' : 'cancel', reason: data.failure?.reason ?? 'checkout failed',
+        // By the derived id, so a payment whose CreatePayment was given up on (and ran late) is cancelled too.
+        compensate: (data) => command(SagaPaymentCompensate, {
+          paymentId: data.paymentId ?? checkoutPaymentIdOf(data.orderId), orderId: data.orderId, action: data.captured ? 'refund' : 'cancel', reason: data.failure?.reason ?? 'checkout failed',
         }),
       },
       {
@@ -97,10 +99,13 @@ export function checkoutSaga(options: { paymentDeadlineMs: number }): SagaDefini
         name: 'notify-customer',
         invoke: (data) => notification(data, 'order-confirmed', `Your order ${data.orderId} is confirmed: ${formatMoney(data.total)} paid, delivery on its way to ${data.deliveryAddress}.`),
         retryOnRefusal: true,
+        optional: true,
       },
     ],
     onCompensated: (data) => [data.failure?.kind === 'payment' || data.failure?.kind === 'timeout'
       ? notification(data, 'payment-failed', `Your payment for order ${data.orderId} did not go through (${data.failure.reason}); nothing was charged.`)
       : notification(data, 'order-cancelled', `Your order ${data.orderId} was cancelled (${data.failure?.reason ?? 'checkout failed'})${data.captured ? '; the payment is refunded' : ''}.`)],
+    // A compensation had to be abandoned: cancelled, but no promise about money that may not have moved back.
+    onFailed: (data) => [notification(data, 'order-cancelled', `Your order ${data.orderId} was cancelled (${data.failure?.reason ?? 'checkout failed'})${data.captured ? '; your refund needs our team, who have been alerted' : ''}.`)],
   });
 }
