@@ -9,6 +9,7 @@ import { DeadLetterStore } from '../platform/dead-letters/dead-letter-store.ts';
 import { issueToken, useBearerAuth } from '../platform/http/auth.ts';
 import { deadLetterRoutes } from '../platform/http/dead-letter-routes.ts';
 import { createHttpServer } from '../platform/http/http-server.ts';
+import { useIdempotencyKeys } from '../platform/http/idempotency-keys.ts';
 import { installGracefulShutdown, type ShutdownStep } from '../platform/lifecycle/graceful-shutdown.ts';
 import { namespacedSchema, openTransport } from '../platform/messaging/open-transport.ts';
 import { paysagaTopicSpecs } from '../platform/messaging/topic-specs.ts';
@@ -109,7 +110,11 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     });
     for (const service of services.values()) await service.routes(server);
     const deadLetters = new Map(options.services.map((name) => [name, new DeadLetterStore(db, namespacedSchema(config, SERVICE_SCHEMAS[name]))]));
-    await deadLetterRoutes(server, deadLetters);
+    // Every POST honours Idempotency-Key, the dead-letter actions too (keys in the platform schema).
+    await server.register(async (scope) => {
+      useIdempotencyKeys(scope, { db, schema: namespacedSchema(config, 'platform') });
+      await deadLetterRoutes(scope, deadLetters);
+    });
     const url = await server.listen({ port: config.httpPort, host: config.httpHost });
     simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, paymentConfig.stripe.webhookSecret);
     for (const [name, service] of services) {
