@@ -62,7 +62,7 @@ export function registerInspectCommands(program: Command): void {
         const engine = new SagaEngine([checkoutSaga({ paymentDeadlineMs: 1 }), cancellationRefundSaga({ refundDeadlineMs: 1 }), partialRefundSaga({ refundDeadlineMs: 1 })] as never[], { schema: namespacedSchema(loadConfig(), SERVICE_SCHEMAS.saga) });
         const view = await engine.view(database.db, sagaId);
         if (!view) throw new Error(`no saga ${sagaId}`);
-        console.log(`${view.id}  ${view.type}  order ${view.orderId}  ${view.status}${view.step ? ` at ${view.step}` : ''}${view.failureReason ? `  (${view.failureReason})` : ''}`);
+        console.log(`${view.id}  ${view.type}  order ${view.orderId}  ${view.status}${view.step ? ` at ${view.step}` : ''}${view.stuck ? `  STUCK (${view.resends} resends)` : ''}${view.failureReason ? `  (${view.failureReason})` : ''}`);
         for (const entry of view.timeline) console.log(`  ${entry.at}  ${entry.step.padEnd(16)} ${entry.kind.padEnd(20)} ${entry.detail === null ? '' : JSON.stringify(entry.detail)}`);
       });
     });

@@ -150,6 +150,7 @@ export async function describeStart(started: StartedPlatform, config: PlatformCo
       '  a first checkout (two pizzas from the seeded menu), then pay with Stripe\'s success test card:',
       `    curl -s -X POST ${started.url}/checkout -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' \\`,
       `      -d '{"restaurantId":"resto-1","items":[{"productId":"margherita","name":"Pizza Margherita","quantity":2,"unitPrice":{"amount":1200,"currency":"USD"}}],"deliveryAddress":"1 Main Street"}'`,
+      `    curl -s ${started.url}/payments/<paymentId> -H "authorization: Bearer $CUSTOMER"      # its clientSecret (for Stripe.js; only you see it)`,
       `    curl -s -X POST ${started.url}/payments/<paymentId>/confirm -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' -d '{"paymentMethod":"pm_card_visa"}'`,
       `    curl -s ${started.url}/orders/<orderId> -H "authorization: Bearer $CUSTOMER"        # CONFIRMED`,
       `    curl -s ${started.url}/sagas/checkout-<orderId> -H "authorization: Bearer $CUSTOMER" # the saga's timeline`,

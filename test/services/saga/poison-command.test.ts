@@ -52,7 +52,7 @@ describe('a command a participant dead-letters ends its saga after a bounded num
       items: [{ productId: 'margherita', name: 'Pizza', quantity: 1, unitPrice: { amount: 1_200, currency: 'USD' } }],
       deliveryAddress: '1 Main\u0000Street', paymentId: null, captured: false, deliveryId: null, failure: null,
     };
-    assert.equal(await saga.startCheckout({ sagaId: `checkout-${orderId}`, data }), true);
+    await saga.startCheckout({ sagaId: `checkout-${orderId}`, data });
     const view = (): Promise<SagaView | undefined> => saga.engine.view(database.db, `checkout-${orderId}`);
     const stuck = await eventually('visible as stuck', async () => {
       const now = await view();
