@@ -90,4 +90,8 @@ export const sagaMigrations: Record<string, SchemaMigration> = {
     )`.execute(db);
     await sql`create index saga_early_events_by_saga on ${s}.saga_early_events (saga_id, id)`.execute(db);
   },
+  // Metrics read the sagas still running on every scrape (stuck sagas, money at risk): only those, however many have ended.
+  '0110_saga_instances_active': async (db, schema) => {
+    await sql`create index saga_instances_active on ${sql.id(schema)}.saga_instances (saga_type) where status in ('RUNNING', 'COMPENSATING')`.execute(db);
+  },
 };

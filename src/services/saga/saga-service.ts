@@ -4,6 +4,7 @@ import { OrderCancelled } from '../../contracts/events/order.ts';
 import { PaymentCancelled, PaymentCompleted, PaymentFailed, PaymentRefunded } from '../../contracts/events/payment.ts';
 import { SagaReply } from '../../contracts/events/saga.ts';
 import type { MessageConsumer } from '../../platform/messaging/message-consumer.ts';
+import type { PlatformMetrics } from '../../platform/observability/platform-metrics.ts';
 import type { RetryPolicy } from '../../platform/messaging/retry-policy.ts';
 import type { Transport } from '../../platform/messaging/transport.ts';
 import type { OutboxRelay } from '../../platform/outbox/outbox-relay.ts';
@@ -11,6 +12,7 @@ import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction
 import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
 import { SagaEngine } from '../../platform/saga/saga-engine.ts';
 import { DeadlinePoller } from './deadline-poller.ts';
+import { readCheckoutMoneyAtRisk } from './money-at-risk.ts';
 import { sagaRoutes } from './http/saga-routes.ts';
 import { orchestratorMigrations } from './saga-migrations.ts';
 import { checkoutSaga, type CheckoutData } from './sagas/checkout-saga.ts';
@@ -30,6 +32,9 @@ export interface SagaServiceOptions {
   checkoutWaitMs?: number;
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
+  metrics?: PlatformMetrics;
+  /** A saga without progress this long counts as stuck in the metrics. */
+  stuckAfterMs?: number;
 }
 
 export interface SagaService {
@@ -56,17 +61,19 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const cancellation = cancellationRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const partial = partialRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
-    schema, ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+    schema, ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}), observer: options.metrics?.sagas.observer ?? null,
   });
+  options.metrics?.watchSagas(db, schema, options.stuckAfterMs ?? 30 * 60_000);
+  options.metrics?.watchMoneyAtRisk(schema, () => readCheckoutMoneyAtRisk(db, schema, checkout.name));
   const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000 });
   runtime.addWorker(deadlines);
 
-  consumer.on(SagaReply, async (envelope, context) => { await engine.onReply(context.trx, context.publish, envelope); });
+  consumer.on(SagaReply, async (envelope, context) => { await engine.onReply(context.trx, context.publish, envelope, context.afterCommit); });
   // The payment outcomes the checkout and refund sagas wait for.
-  consumer.on(PaymentCompleted, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
-  consumer.on(PaymentFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
-  consumer.on(PaymentCancelled, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
-  consumer.on(PaymentRefunded, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
+  consumer.on(PaymentCompleted, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
+  consumer.on(PaymentFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
+  consumer.on(PaymentCancelled, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
+  consumer.on(PaymentRefunded, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
   // A paid order cancelled by its customer or an admin: the refund saga gives money and stock back.
   consumer.on(OrderCancelled, async (envelope, context) => {
     if (envelope.payload.previousStatus === 'PAYMENT_PENDING') return; // the checkout saga's own compensation
@@ -82,13 +89,13 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
         orderId: envelope.payload.orderId, customerId: checkoutOf.customerId, paymentId: checkoutOf.captured ? checkoutOf.paymentId : null,
         amount: null, reason: envelope.payload.reason, refundRequestId: `cancel-${envelope.payload.orderId}`, refundExpected: checkoutOf.captured, shipped: false,
       },
-    });
+    }, context.afterCommit);
   });
 
   const service: SagaService = {
     engine, relay, consumer, deadlines, transaction,
-    startCheckout: ({ sagaId, data }) => transaction((trx, publish) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data })),
-    startPartialRefund: ({ sagaId, data }) => transaction((trx, publish) => engine.start(trx, publish, partial, { sagaId, orderId: data.orderId, data })),
+    startCheckout: ({ sagaId, data }) => transaction((trx, publish, afterCommit) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data }, afterCommit)),
+    startPartialRefund: ({ sagaId, data }) => transaction((trx, publish, afterCommit) => engine.start(trx, publish, partial, { sagaId, orderId: data.orderId, data }, afterCommit)),
     routes: (http) => runtime.mount(http, (scope) => sagaRoutes(scope, { service, db, checkoutWaitMs: options.checkoutWaitMs ?? 10_000 })),
     start: () => runtime.start(),
     stop: () => runtime.stop(),
