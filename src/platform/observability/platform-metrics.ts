@@ -43,6 +43,7 @@ export class PlatformMetrics {
   readonly #timeoutMs: number;
   readonly #sourceUp: Gauge<'source'>;
   readonly #collectErrors: Counter<'source'>;
+  readonly #sources: ScrapeSource<unknown>[] = [];
 
   constructor(options: PlatformMetricsOptions = {}) {
     this.#onError = options.onCollectError ?? reportToStderr;
@@ -53,8 +54,13 @@ export class PlatformMetrics {
       for (const name of NON_COUNTER_TOTALS) this.registry.removeSingleMetric(name);
     }
     const registers = [this.registry];
-    this.#sourceUp = new Gauge({ name: 'paysaga_metrics_source_up', help: 'Whether the last scrape-time read of a source (lag, outbox, dead letters, sagas) succeeded', labelNames: ['source'], registers });
-    this.#collectErrors = new Counter({ name: 'paysaga_metrics_collect_errors_total', help: 'Scrape-time reads that failed or timed out, by source', labelNames: ['source'], registers });
+    // Gauges are collected concurrently: these two wait for this scrape's reads (shared, so run once) to report their outcome.
+    const sources = this.#sources;
+    const settled = async (): Promise<void> => { await Promise.all(sources.map((source) => source.get())); };
+    this.#sourceUp = new Gauge({
+      name: 'paysaga_metrics_source_up', help: 'Whether the last scrape-time read of a source (lag, outbox, dead letters, sagas) succeeded', labelNames: ['source'], registers, collect: settled,
+    });
+    this.#collectErrors = new Counter({ name: 'paysaga_metrics_collect_errors_total', help: 'Scrape-time reads that failed or timed out, by source', labelNames: ['source'], registers, collect: settled });
     this.messages = new MessageMetrics(this.registry);
     this.sagas = new SagaMetrics(this.registry);
     this.http = new HttpMetrics(this.registry);
@@ -65,13 +71,15 @@ export class PlatformMetrics {
   }
 
   #source<T>(name: string, read: () => Promise<T>): ScrapeSource<T> {
-    return new ScrapeSource(read, {
+    const source = new ScrapeSource(read, {
       name, timeoutMs: this.#timeoutMs, maxAgeMs: 1_000, onError: this.#onError,
       onOutcome: (ok) => {
         this.#sourceUp.set({ source: name }, ok ? 1 : 0);
         if (!ok) this.#collectErrors.inc({ source: name });
       },
     });
+    this.#sources.push(source);
+    return source;
   }
 
   /** A consumer group of this process: its lag and delayed-retry backlog, and whether it runs. */
