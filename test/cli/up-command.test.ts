@@ -55,6 +55,7 @@ test('paysaga up starts every service as its own process, restarts one that dies
     }
     const gateway = await fetch(`http://127.0.0.1:${base + SERVICE_NAMES.length}/_simulator/stats`);
     assert.equal(gateway.status, 200, 'the gateway simulator runs beside them');
+    await assertValidExposition(await (await fetch(`http://127.0.0.1:${base + SERVICE_NAMES.length}/metrics`)).text(), 'the gateway process of paysaga up');
 
     const victim = SERVICE_NAMES.indexOf('inventory');
     const killedPid = pidOf('inventory');
