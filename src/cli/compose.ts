@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Transport } from '../platform/messaging/transport.ts';
+import { loadObservabilityConfig } from '../platform/observability/observability-config.ts';
+import type { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import { positiveInteger } from '../platform/config.ts';
 import { createDeliveryService } from '../services/delivery/delivery-service.ts';
 import { createInventoryService } from '../services/inventory/inventory-service.ts';
@@ -24,12 +26,11 @@ export function isServiceName(value: string): value is ServiceName {
   return (SERVICE_NAMES as readonly string[]).includes(value);
 }
 
-/** What the wiring needs of a service: its routes, start and stop, and what it adds to readiness. */
+/** What the wiring needs of a service: its routes, start and stop (readiness comes from the metrics it reports). */
 export interface RunnableService {
   routes(http: FastifyInstance): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
-  health?(): Record<string, string | boolean>;
 }
 
 export interface CompositionContext {
@@ -40,6 +41,8 @@ export interface CompositionContext {
   gatewayUrl: string;
   /** Schema name of a service in this deployment (namespaced when PAYSAGA_NAMESPACE is set). */
   schema(name: string): string;
+  /** The process's metrics, which every service reports to. */
+  metrics?: PlatformMetrics;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface CompositionContext {
  */
 export async function createService(name: ServiceName, context: CompositionContext): Promise<RunnableService> {
   const { db, transport, env } = context;
-  const own = { db, transport };
+  const own = { db, transport, ...(context.metrics ? { metrics: context.metrics } : {}) };
   switch (name) {
     case 'payment': {
       const config = loadPaymentConfig(env);
@@ -57,7 +60,7 @@ export async function createService(name: ServiceName, context: CompositionConte
         ...own, schema: context.schema(SERVICE_SCHEMAS.payment), stripe: { apiKey: config.stripe.apiKey, apiBase: context.gatewayUrl }, webhookSecret: config.stripe.webhookSecret,
         reconciler: { staleAfterMs: config.reconcileAfterMs, intervalMs: config.reconcileIntervalMs },
       });
-      return { routes: (http) => payment.routes(http), start: () => payment.start(), stop: () => payment.stop(), health: () => payment.health() };
+      return payment;
     }
     case 'saga':
       return createSagaService({
@@ -65,6 +68,7 @@ export async function createService(name: ServiceName, context: CompositionConte
         paymentDeadlineMs: positiveInteger('CHECKOUT_PAYMENT_DEADLINE_MS', env.CHECKOUT_PAYMENT_DEADLINE_MS, 15 * 60_000),
         commandTimeoutMs: positiveInteger('SAGA_COMMAND_TIMEOUT_MS', env.SAGA_COMMAND_TIMEOUT_MS, 60_000),
         maxResends: positiveInteger('SAGA_COMMAND_MAX_RESENDS', env.SAGA_COMMAND_MAX_RESENDS, 3),
+        stuckAfterMs: loadObservabilityConfig(env).sagaStuckAfterMs,
       });
     case 'order':
       return createOrderService({ ...own, schema: context.schema(SERVICE_SCHEMAS.order) });

@@ -13,6 +13,9 @@ import { useIdempotencyKeys } from '../platform/http/idempotency-keys.ts';
 import { installGracefulShutdown, type ShutdownStep } from '../platform/lifecycle/graceful-shutdown.ts';
 import { namespacedSchema, openTransport } from '../platform/messaging/open-transport.ts';
 import { paysagaTopicSpecs } from '../platform/messaging/topic-specs.ts';
+import { healthRoutes, metricsRoute } from '../platform/observability/health.ts';
+import { loadObservabilityConfig } from '../platform/observability/observability-config.ts';
+import { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import type { Transport } from '../platform/messaging/transport.ts';
 import { loadPaymentConfig } from '../services/payment/payment-config.ts';
 import { createService, SERVICE_SCHEMAS, type RunnableService, type ServiceName } from './compose.ts';
@@ -29,6 +32,8 @@ export interface StartedPlatform {
   authSecret: string;
   /** The process's transport (tools and tests publish through it). */
   transport: Transport;
+  /** The process's metrics (served at /metrics). */
+  metrics: PlatformMetrics;
   stop(): Promise<void>;
 }
 
@@ -59,6 +64,8 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   const authSecret = env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET;
   let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind'] }> | null = null;
   const transport = openTransport(config, `paysaga-${options.services.join('-')}`);
+  const metrics = new PlatformMetrics();
+  const observability = loadObservabilityConfig(env);
   const steps: ShutdownStep[] = [
     // A SIGTERM during start waits for the start to end (or fail), then stops what it opened.
     { name: 'finish starting', run: async () => { await starting?.catch(() => undefined); } },
@@ -87,27 +94,16 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     }
     const gatewayUrl = paymentConfig.stripe.apiBase ?? simulator?.url ?? '';
 
-    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, schema: (schema) => namespacedSchema(config, schema) }));
+    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, metrics, schema: (schema) => namespacedSchema(config, schema) }));
 
-    const server = await createHttpServer({ title: 'paysaga' });
+    const server = await createHttpServer({ title: 'paysaga', metrics: metrics.http });
     http = server;
     useBearerAuth(server, { secret: authSecret });
-    server.get('/health/live', { schema: { hide: true }, config: { auth: false } }, async () => ({ status: 'ok' }));
-    server.get('/health/ready', { schema: { hide: true }, config: { auth: false } }, async (_request, reply) => {
-      const [kafka, dbUp] = await Promise.all([
-        transport.ping(),
-        sql`select 1`.execute(db).then(() => true, () => false),
-      ]);
-      const extra = Object.assign({}, ...[...services.values()].map((service) => service.health?.() ?? {})) as Record<string, string | boolean>;
-      // Not ready until every consumer runs. An open gateway breaker degrades payments but the
-      // instance still serves reads and webhooks: reported, not fatal.
-      const up = ready && kafka && dbUp;
-      const degraded = Object.values(extra).some((value) => value === 'open' || value === 'half-open');
-      return reply.code(up ? 200 : 503).send({
-        status: up ? (degraded ? 'degraded' : 'ready') : (ready ? 'not ready' : 'starting'),
-        services: options.services, checks: { started: ready, transport: kafka, database: dbUp, ...extra },
-      });
+    healthRoutes(server, {
+      services: options.services, started: () => ready, transport, metrics, outboxReadyMaxAgeMs: observability.outboxReadyMaxAgeMs,
+      database: async () => { await sql`select 1`.execute(db); return true; },
     });
+    metricsRoute(server, metrics);
     for (const service of services.values()) await service.routes(server);
     const deadLetters = new Map(options.services.map((name) => [name, new DeadLetterStore(db, namespacedSchema(config, SERVICE_SCHEMAS[name]))]));
     // Every POST honours Idempotency-Key, the dead-letter actions too (keys in the platform schema).
@@ -128,7 +124,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
 
   try {
     const { url, gatewayUrl, databaseKind } = await starting;
-    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, stop };
+    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, metrics, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -142,7 +138,7 @@ export async function describeStart(started: StartedPlatform, config: PlatformCo
     `paysaga is up: ${started.services.join(', ')} (${started.transportKind} transport, ${started.databaseKind} database, ${paysagaTopicSpecs(config).length} topics)`,
     `  API:        ${started.url}   (OpenAPI: ${started.url}/openapi.json)`,
     `  gateway:    ${started.gatewayUrl || '(not used by these services)'}`,
-    `  readiness:  curl ${started.url}/health/ready`,
+    `  readiness:  curl ${started.url}/health/ready   (metrics: ${started.url}/metrics)`,
     ...(started.authSecret === DEVELOPMENT_AUTH_SECRET ? ['  auth:       development secret in use; set AUTH_SECRET for anything but a laptop'] : []),
     `  tokens (24 h): customer cust-1  export CUSTOMER=${customer}`,
     `                 admin admin-1    export ADMIN=${admin}`,

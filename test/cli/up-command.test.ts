@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { SERVICE_NAMES } from '../../src/cli/compose.ts';
 import { eventually, kafkaBrokers, postgresUrl, uniqueName } from '../support/env.ts';
 import { portFree } from '../support/ports.ts';
+import { assertValidExposition } from '../support/promtool.ts';
 
 /** Seven consecutive free ports (six services and the gateway), found by trying a few random bases. */
 async function freeRange(size: number): Promise<number> {
@@ -44,8 +45,17 @@ test('paysaga up starts every service as its own process, restarts one that dies
       const ready = await readyServices(base + index, name, `${name} on :${base + index}`);
       assert.deepEqual(ready.services, [name], `one service per process on :${base + index}`);
     }
+    for (const [index, name] of SERVICE_NAMES.entries()) {
+      const metrics = await fetch(`http://127.0.0.1:${base + index}/metrics`);
+      assert.equal(metrics.status, 200, `/metrics of ${name}`);
+      const text = await metrics.text();
+      await assertValidExposition(text, `the ${name} process of paysaga up`);
+      assert.match(text, /^# TYPE payment_events_published_total counter$/m, `the seed's names on ${name}`);
+      assert.match(text, new RegExp(`^paysaga_consumer_lag\\{group="${name}",`, 'm'), `${name} reports its own consumer's lag (from the admin client)`);
+    }
     const gateway = await fetch(`http://127.0.0.1:${base + SERVICE_NAMES.length}/_simulator/stats`);
     assert.equal(gateway.status, 200, 'the gateway simulator runs beside them');
+    await assertValidExposition(await (await fetch(`http://127.0.0.1:${base + SERVICE_NAMES.length}/metrics`)).text(), 'the gateway process of paysaga up');
 
     const victim = SERVICE_NAMES.indexOf('inventory');
     const killedPid = pidOf('inventory');

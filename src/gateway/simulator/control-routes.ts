@@ -16,6 +16,8 @@ export interface ControlDeps {
   setWebhookEndpoint(url: string | null, secret?: string): void;
   /** Context for operations no API request caused (their events have request.id null). */
   context(): OperationContext;
+  /** The stats in the Prometheus text format, with its content type. */
+  metrics(): Promise<{ contentType: string; text: string }>;
 }
 
 class ControlInputError extends Error {
@@ -105,6 +107,9 @@ export async function handleControlRequest(deps: ControlDeps, request: IncomingM
   try {
     if (method === 'GET' && path === '/_simulator/stats') {
       send(response, 200, jsonText(deps.stats()), headers);
+    } else if (method === 'GET' && path === '/metrics') {
+      const { contentType, text } = await deps.metrics();
+      send(response, 200, text, { ...headers, 'Content-Type': contentType });
     } else if (method === 'GET' && path === '/_simulator/faults') {
       send(response, 200, jsonText(deps.faults()), headers);
     } else if (method === 'POST' && path === '/_simulator/faults') {

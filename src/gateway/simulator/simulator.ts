@@ -14,6 +14,7 @@ import { newId } from './ids.ts';
 import { paymentIntentRoutes } from './payment-intent-routes.ts';
 import { refundAndChargeRoutes } from './refund-routes.ts';
 import { Router } from './router.ts';
+import { simulatorMetrics } from './simulator-metrics.ts';
 import { SimulatorState } from './simulator-state.ts';
 import { apiError } from './stripe-error.ts';
 import type { EventRequestInfo } from './stripe-objects.ts';
@@ -121,7 +122,9 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions = {
     random,
     context: contextFor,
   };
+  const metricsRegistry = simulatorMetrics(currentStats);
   const control: ControlDeps = {
+    metrics: async () => ({ contentType: metricsRegistry.contentType, text: await metricsRegistry.metrics() }),
     faults: () => ({ ...faults }),
     setFaults,
     stats: currentStats,

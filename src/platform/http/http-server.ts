@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { HttpMetrics } from '../observability/http-metrics.ts';
 import { ApiError, errorBody } from './api-error.ts';
 
 export interface HttpServerOptions {
@@ -7,6 +8,8 @@ export interface HttpServerOptions {
   version?: string;
   /** Largest accepted body; card data is never sent, so bodies stay small. */
   bodyLimit?: number;
+  /** Counts every response (before any route is added, so all of them are). */
+  metrics?: HttpMetrics;
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -24,6 +27,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
+  options.metrics?.instrument(app);
   await app.register(swagger, {
     openapi: {
       info: { title: options.title, version: options.version ?? '0.1.0' },

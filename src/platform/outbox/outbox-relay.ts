@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { platformDb } from '../database/platform-tables.ts';
-import type { Transport } from '../messaging/transport.ts';
+import type { OutgoingRecord, Transport } from '../messaging/transport.ts';
 import { backoffDelay } from '../utils/backoff.ts';
 import { sleep } from '../utils/sleep.ts';
 
@@ -14,6 +14,8 @@ export interface OutboxRelayOptions {
   /** Published rows are kept this long for audit, then deleted. */
   retentionMs?: number;
   onError?: (error: unknown) => void;
+  /** Told of each batch once it is published and marked (metrics). */
+  onPublished?: (records: readonly OutgoingRecord[]) => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface OutboxRelayOptions {
  * marked, and the relay retries with backoff while the service keeps writing.
  */
 export class OutboxRelay {
-  readonly #options: Required<Omit<OutboxRelayOptions, 'onError'>> & Pick<OutboxRelayOptions, 'onError'>;
+  readonly #options: Required<Omit<OutboxRelayOptions, 'onError' | 'onPublished'>> & Pick<OutboxRelayOptions, 'onError' | 'onPublished'>;
   #wake = new AbortController();
   #stopping = new AbortController();
   #loop: Promise<void> | null = null;
@@ -51,6 +53,7 @@ export class OutboxRelay {
   /** Publishes one batch; returns how many records went out (0 if another relay holds the lock). */
   async publishBatch(): Promise<number> {
     const { db, schema, transport, batchSize } = this.#options;
+    let published: OutgoingRecord[] = [];
     const count = await db.transaction().execute(async (trx) => {
       const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`paysaga.outbox.${schema}`})) as locked`.execute(trx);
       if (!lock.rows[0]?.locked) return 0;
@@ -58,13 +61,15 @@ export class OutboxRelay {
       const rows = await outbox.selectFrom('outbox').select(['id', 'topic', 'key', 'value', 'headers'])
         .where('published_at', 'is', null).orderBy('id').limit(batchSize).execute();
       if (rows.length === 0) return 0;
-      await transport.publish(rows.map((row) => ({
+      published = rows.map((row) => ({
         topic: row.topic, key: row.key, value: Buffer.from(row.value), headers: JSON.parse(row.headers) as Record<string, string>,
-      })));
+      }));
+      await transport.publish(published);
       await outbox.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', rows.map((row) => row.id)).execute();
       return rows.length;
     });
     this.#published += count;
+    if (count > 0) this.#options.onPublished?.(published);
     return count;
   }
 

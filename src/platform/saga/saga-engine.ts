@@ -6,6 +6,7 @@ import type { Envelope } from '../../contracts/envelope.ts';
 import type { PayloadOf } from '../../contracts/define-event.ts';
 import type { SagaReply } from '../../contracts/events/saga.ts';
 import type { OutboxMessage } from '../outbox/outbox.ts';
+import type { AfterCommit } from '../outbox/outbox-transaction.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
 import { DEAD_LETTERED, endOfFailure, moveOnGiveUp, moveOnTrouble, storableReason, type Trouble, type TroubleLimits } from './saga-moves.ts';
 import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.ts';
@@ -13,6 +14,14 @@ import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.
 type Row = Selectable<SagaInstancesTable>;
 type Publish = (...messages: OutboxMessage[]) => void;
 type AnyDefinition = SagaDefinition<unknown>;
+
+/** Told of a saga's transitions once they committed (metrics); durations in milliseconds. */
+export interface SagaObserver {
+  started(type: string): void;
+  finished(type: string, outcome: 'completed' | 'compensated' | 'failed', durationMs: number): void;
+  /** A step's answer; its duration runs from the step's last change (command sent or resent, wait begun). */
+  stepFinished(type: string, step: string, outcome: 'succeeded' | 'failed' | 'timed_out' | 'compensated', durationMs: number): void;
+}
 
 export interface SagaEngineOptions {
   schema: string;
@@ -26,6 +35,7 @@ export interface SagaEngineOptions {
   maxResends?: number;
   /** Retries of a refused past-pivot step or compensation; then the saga gives up on it. */
   maxRefusalRetries?: number;
+  observer?: SagaObserver | null;
 }
 
 export interface TimelineEntry {
@@ -67,13 +77,34 @@ export class SagaEngine {
   readonly #definitions = new Map<string, AnyDefinition>();
   readonly #options: Required<SagaEngineOptions>;
 
+  /** Each transaction's after-commit hook, so transitions are observed only once they are durable. */
+  readonly #afterCommit = new WeakMap<Kysely<unknown>, AfterCommit>();
+
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
-    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, ...options };
+    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, observer: null, ...options };
   }
 
   get #limits(): TroubleLimits {
     return { maxResends: this.#options.maxResends, maxRefusalRetries: this.#options.maxRefusalRetries };
+  }
+
+  #bind(trx: Kysely<unknown>, afterCommit: AfterCommit | undefined): void {
+    if (afterCommit) this.#afterCommit.set(trx, afterCommit);
+  }
+
+  /** Tells the observer after the commit; a caller without a hook (a test driving the engine) is told at once. */
+  #observe(trx: Kysely<unknown>, tell: (observer: SagaObserver) => void): void {
+    const observer = this.#options.observer;
+    if (!observer) return;
+    const afterCommit = this.#afterCommit.get(trx);
+    if (afterCommit) afterCommit(() => { tell(observer); });
+    else tell(observer);
+  }
+
+  #stepDone(trx: Kysely<unknown>, row: Row, step: string, outcome: Parameters<SagaObserver['stepFinished']>[2]): void {
+    const durationMs = Date.now() - row.updated_at.getTime();
+    this.#observe(trx, (observer) => { observer.stepFinished(row.saga_type, step, outcome, durationMs); });
   }
 
   #db(trx: Kysely<unknown>): ReturnType<typeof sagaDb> {
@@ -120,14 +151,16 @@ export class SagaEngine {
    * Idempotent on the saga id: a saga that exists is left as it is (false), so
    * a retried request that derives its saga id finds what the first one started.
    */
-  async start<D>(trx: Kysely<unknown>, publish: Publish, definition: SagaDefinition<D>, input: { sagaId: string; orderId: string; data: D; cause?: Envelope | null }): Promise<boolean> {
+  async start<D>(trx: Kysely<unknown>, publish: Publish, definition: SagaDefinition<D>, input: { sagaId: string; orderId: string; data: D; cause?: Envelope | null }, afterCommit?: AfterCommit): Promise<boolean> {
     if (!this.#definitions.has(definition.name)) throw new Error(`saga ${definition.name} is not registered with this engine`);
+    this.#bind(trx, afterCommit);
     const row = await this.#db(trx).insertInto('saga_instances').values({
       id: input.sagaId, saga_type: definition.name, order_id: input.orderId, status: 'RUNNING', step_index: 0,
       awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: new Date(),
     }).onConflict((conflict) => conflict.column('id').doNothing()).returningAll().executeTakeFirst();
     if (!row) return false;
     await this.#log(trx, row.id, 'start', 'started', null);
+    this.#observe(trx, (observer) => { observer.started(definition.name); });
     await this.#advance(trx, publish, row, input.data, input.cause ?? null);
     return true;
   }
@@ -164,6 +197,8 @@ export class SagaEngine {
       }
       row = await this.#save(trx, row, { status: 'COMPLETED', step_index: definition.steps.length, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
       await this.#log(trx, row.id, 'end', 'completed');
+      const lifetimeMs = Date.now() - row.created_at.getTime();
+      this.#observe(trx, (observer) => { observer.finished(row.saga_type, 'completed', lifetimeMs); });
       for (const extra of definition.onCompleted?.(data) ?? []) this.#send(row, 'completed', extra, cause, publish);
       return;
     }
@@ -190,6 +225,8 @@ export class SagaEngine {
     const definition = this.#definition(initial);
     const row = await this.#save(trx, initial, { status, step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
     await this.#log(trx, row.id, 'end', status === 'COMPENSATED' ? 'compensated-all' : 'failed', { reason: row.failure_reason });
+    const lifetimeMs = Date.now() - row.created_at.getTime();
+    this.#observe(trx, (observer) => { observer.finished(row.saga_type, status === 'COMPENSATED' ? 'compensated' : 'failed', lifetimeMs); });
     const notices = status === 'COMPENSATED' ? definition.onCompensated?.(data) : (definition.onFailed ?? definition.onCompensated)?.(data);
     for (const extra of notices ?? []) this.#send(row, status === 'COMPENSATED' ? 'compensated' : 'failed', extra, cause, publish);
   }
@@ -265,7 +302,8 @@ export class SagaEngine {
   }
 
   /** A participant answered. Replies to anything but the command the saga waits for are stale and ignored. */
-  async onReply(trx: Kysely<unknown>, publish: Publish, envelope: Envelope<PayloadOf<typeof SagaReply>>): Promise<boolean> {
+  async onReply(trx: Kysely<unknown>, publish: Publish, envelope: Envelope<PayloadOf<typeof SagaReply>>, afterCommit?: AfterCommit): Promise<boolean> {
+    this.#bind(trx, afterCommit);
     const reply = envelope.payload;
     const row = await this.#lock(trx, reply.sagaId);
     if (!row || row.awaiting_command_id !== reply.commandId || !ACTIVE.includes(row.status)) return false;
@@ -275,12 +313,14 @@ export class SagaEngine {
     if (reply.ok && row.status === 'RUNNING') {
       const next = step.onSuccess?.(data, reply.result) ?? data;
       await this.#log(trx, row.id, step.name, 'succeeded', reply.result);
+      this.#stepDone(trx, row, step.name, 'succeeded');
       const moved = await this.#save(trx, row, { step_index: row.step_index + 1, awaiting_command_id: null, deadline_at: null, attempts: 0, data: JSON.stringify(next) });
       await this.#advance(trx, publish, moved, next, envelope);
       return true;
     }
     if (reply.ok) {
       await this.#log(trx, row.id, step.name, 'compensated', reply.result);
+      this.#stepDone(trx, row, step.name, 'compensated');
       const moved = await this.#save(trx, row, { step_index: row.step_index - 1, awaiting_command_id: null, deadline_at: null, attempts: 0 });
       await this.#advance(trx, publish, moved, data, envelope);
       return true;
@@ -289,12 +329,14 @@ export class SagaEngine {
     const trouble: Trouble = reply.result[DEAD_LETTERED] === true ? 'fault' : 'refused';
     const reason = storableReason(reply.reason ?? `${reply.command} refused`);
     await this.#log(trx, row.id, step.name, row.status === 'RUNNING' ? 'failed' : 'compensation-failed', { reason, trouble });
+    this.#stepDone(trx, row, step.name, 'failed');
     await this.#onTrouble(trx, publish, row, trouble, reason, envelope);
     return true;
   }
 
   /** A domain event some saga may be waiting for (the payment's outcome); kept if it came early. */
-  async onEvent(trx: Kysely<unknown>, publish: Publish, envelope: Envelope): Promise<number> {
+  async onEvent(trx: Kysely<unknown>, publish: Publish, envelope: Envelope, afterCommit?: AfterCommit): Promise<number> {
+    this.#bind(trx, afterCommit);
     const rows = await this.#db(trx).selectFrom('saga_instances').selectAll()
       .where('order_id', '=', envelope.key).where('status', '=', 'RUNNING').orderBy('created_at').forUpdate().execute();
     let handled = 0;
@@ -321,6 +363,7 @@ export class SagaEngine {
     if (!verdict) return false;
     const next = verdict.data ?? data;
     await this.#log(trx, row.id, step.name, verdict.ok ? 'event' : 'failed', { event: envelope.type, eventId: envelope.eventId, ...(verdict.ok ? {} : { reason: verdict.reason }) });
+    this.#stepDone(trx, row, step.name, verdict.ok ? 'succeeded' : 'failed');
     if (verdict.ok) {
       const moved = await this.#save(trx, row, { step_index: row.step_index + 1, deadline_at: null, data: JSON.stringify(next) });
       await this.#advance(trx, publish, moved, next, envelope);
@@ -349,7 +392,8 @@ export class SagaEngine {
   }
 
   /** Acts on one saga's passed deadline, in the caller's transaction. */
-  async fireDeadline(trx: Kysely<unknown>, publish: Publish, sagaId: string): Promise<boolean> {
+  async fireDeadline(trx: Kysely<unknown>, publish: Publish, sagaId: string, afterCommit?: AfterCommit): Promise<boolean> {
+    this.#bind(trx, afterCommit);
     const row = await this.#lock(trx, sagaId);
     if (!row || !ACTIVE.includes(row.status) || !row.deadline_at || row.deadline_at > new Date()) return false;
     const definition = this.#definition(row);
@@ -357,12 +401,14 @@ export class SagaEngine {
     const data: unknown = JSON.parse(row.data);
     if (row.status === 'RUNNING' && step.await) {
       await this.#log(trx, row.id, step.name, 'timeout', { reason: step.await.timeoutReason });
+      this.#stepDone(trx, row, step.name, 'timed_out');
       await this.#fail(trx, publish, row, step, data, step.await.timeoutReason, null);
       return true;
     }
     if (row.awaiting_command_id !== null) {
       // Unanswered: resent a bounded number of times, then given up on.
       await this.#log(trx, row.id, step.name, 'timeout', { commandId: row.awaiting_command_id, attempt: row.attempts });
+      this.#stepDone(trx, row, step.name, 'timed_out');
       await this.#onTrouble(trx, publish, row, 'timeout', `no answer within ${this.#options.commandTimeoutMs} ms`, null);
       return true;
     }

@@ -102,4 +102,8 @@ export const sagaMigrations: Record<string, SchemaMigration> = {
     const entries = await sql<{ id: string; detail: string }>`select id, detail from ${s}.saga_step_log where detail like '%"clientSecret"%'`.execute(db);
     for (const row of entries.rows) await sql`update ${s}.saga_step_log set detail = ${withoutSecret(row.detail)} where id = ${row.id}`.execute(db);
   },
+  // Metrics read the sagas still running on every scrape (stuck sagas, money at risk): only those, however many have ended.
+  '0110_saga_instances_active': async (db, schema) => {
+    await sql`create index saga_instances_active on ${sql.id(schema)}.saga_instances (saga_type) where status in ('RUNNING', 'COMPENSATING')`.execute(db);
+  },
 };

@@ -5,6 +5,7 @@ import { useIdempotencyKeys } from '../http/idempotency-keys.ts';
 import { MessageConsumer } from '../messaging/message-consumer.ts';
 import type { RetryPolicy } from '../messaging/retry-policy.ts';
 import type { Transport } from '../messaging/transport.ts';
+import type { PlatformMetrics } from '../observability/platform-metrics.ts';
 import { OutboxRelay } from '../outbox/outbox-relay.ts';
 import { outboxTransaction, type OutboxTransaction } from '../outbox/outbox-transaction.ts';
 
@@ -18,6 +19,8 @@ export interface ServiceRuntimeOptions {
   migrations: Record<string, SchemaMigration>;
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
+  /** The process's metrics: the runtime reports its consumer, relay, outbox and dead letters there. */
+  metrics?: PlatformMetrics;
 }
 
 /** What every service factory takes; each service adds its own settings. */
@@ -30,6 +33,7 @@ export interface ServiceOptions {
   groupId?: string;
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
+  metrics?: PlatformMetrics;
 }
 
 /** What every running service offers the wiring. */
@@ -64,13 +68,22 @@ export class ServiceRuntime {
   readonly #workers: BackgroundWorker[] = [];
 
   private constructor(options: ServiceRuntimeOptions) {
-    const { db, transport, schema } = options;
+    const { db, transport, schema, metrics } = options;
     this.db = db;
     this.schema = schema;
-    this.relay = new OutboxRelay({ db, schema, transport, ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}) });
+    this.relay = new OutboxRelay({
+      db, schema, transport, ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
+      ...(metrics ? { onPublished: metrics.messages.recordPublished } : {}),
+    });
     this.consumer = new MessageConsumer({
       groupId: options.groupId, schema, db, transport, onOutboxWrite: () => this.relay.wake(), ...(options.retry ? { retry: options.retry } : {}),
+      ...(metrics ? { observer: metrics.messages.consumerObserver(options.groupId) } : {}),
     });
+    if (metrics) {
+      const consumer = this.consumer;
+      metrics.watchConsumer({ group: options.groupId, transport, topics: () => consumer.topics, running: () => consumer.subscription !== null });
+      metrics.watchSchema(db, schema);
+    }
     this.transaction = outboxTransaction(db, schema, () => this.relay.wake());
   }
 

@@ -29,7 +29,8 @@ export async function createPaymentService(options: PaymentServiceOptions): Prom
   const runtime = await ServiceRuntime.create({ ...options, schema: options.schema ?? 'payment', groupId: options.groupId ?? 'payment', migrations: paymentMigrations });
   const { db, schema } = runtime;
   const errors = new GatewayErrorStore(db, schema);
-  const gateway = new StripeCardGateway(options.stripe, (attempt) => errors.record(attempt));
+  const gateway = new StripeCardGateway({ ...options.stripe, ...(options.metrics ? { calls: options.metrics.gateway.observer } : {}) }, (attempt) => errors.record(attempt));
+  options.metrics?.gateway.watchBreaker('gateway', () => gateway.breakerState);
   const app = new PaymentApplication({ db, schema, gateway, onOutboxWrite: runtime.wakeRelay });
   const webhooks = new WebhookReceiver(app, db, schema);
   const reconciler = new Reconciler({ db, schema, app, ...options.reconciler });

@@ -43,7 +43,7 @@ export class DeadlinePoller {
     const { db, engine, transaction } = this.#options;
     let fired = 0;
     for (const sagaId of await engine.dueSagas(db)) {
-      if (await transaction((trx, publish) => engine.fireDeadline(trx, publish, sagaId))) fired += 1;
+      if (await transaction((trx, publish, afterCommit) => engine.fireDeadline(trx, publish, sagaId, afterCommit))) fired += 1;
     }
     return fired;
   }

@@ -5,6 +5,7 @@ import { PaymentCancelled, PaymentCompleted, PaymentFailed, PaymentRefundFailed,
 import type { Money } from '../../contracts/money.ts';
 import { SagaReply } from '../../contracts/events/saga.ts';
 import type { MessageConsumer } from '../../platform/messaging/message-consumer.ts';
+import type { PlatformMetrics } from '../../platform/observability/platform-metrics.ts';
 import type { RetryPolicy } from '../../platform/messaging/retry-policy.ts';
 import type { Transport } from '../../platform/messaging/transport.ts';
 import type { OutboxRelay } from '../../platform/outbox/outbox-relay.ts';
@@ -13,6 +14,7 @@ import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
 import { SagaEngine } from '../../platform/saga/saga-engine.ts';
 import { DeadlinePoller } from './deadline-poller.ts';
 import { decidePartialRefund, type RefundDecision } from './partial-refunds.ts';
+import { readCheckoutMoneyAtRisk } from './money-at-risk.ts';
 import { sagaRoutes } from './http/saga-routes.ts';
 import { orchestratorMigrations } from './saga-migrations.ts';
 import { checkoutSaga, type CheckoutData } from './sagas/checkout-saga.ts';
@@ -34,6 +36,9 @@ export interface SagaServiceOptions {
   checkoutWaitMs?: number;
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
+  metrics?: PlatformMetrics;
+  /** A saga without progress this long counts as stuck in the metrics. */
+  stuckAfterMs?: number;
 }
 
 export interface SagaService {
@@ -63,18 +68,20 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const partial = partialRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
     schema, ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
-    ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }),
+    ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }), observer: options.metrics?.sagas.observer ?? null,
   });
+  options.metrics?.watchSagas(db, schema, options.stuckAfterMs ?? 30 * 60_000);
+  options.metrics?.watchMoneyAtRisk(schema, () => readCheckoutMoneyAtRisk(db, schema, checkout.name));
   const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000 });
   runtime.addWorker(deadlines);
 
-  consumer.on(SagaReply, async (envelope, context) => { await engine.onReply(context.trx, context.publish, envelope); });
+  consumer.on(SagaReply, async (envelope, context) => { await engine.onReply(context.trx, context.publish, envelope, context.afterCommit); });
   // The payment outcomes the checkout and refund sagas wait for.
-  consumer.on(PaymentCompleted, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
-  consumer.on(PaymentFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
-  consumer.on(PaymentCancelled, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
-  consumer.on(PaymentRefunded, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
-  consumer.on(PaymentRefundFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope); });
+  consumer.on(PaymentCompleted, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
+  consumer.on(PaymentFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
+  consumer.on(PaymentCancelled, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
+  consumer.on(PaymentRefunded, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
+  consumer.on(PaymentRefundFailed, async (envelope, context) => { await engine.onEvent(context.trx, context.publish, envelope, context.afterCommit); });
   // A paid order cancelled by its customer or an admin: the refund saga gives money and stock back.
   consumer.on(OrderCancelled, async (envelope, context) => {
     if (envelope.payload.previousStatus === 'PAYMENT_PENDING') return; // the checkout saga's own compensation
@@ -90,13 +97,13 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
         orderId: envelope.payload.orderId, customerId: checkoutOf.customerId, paymentId: checkoutOf.captured ? checkoutOf.paymentId : null,
         amount: null, reason: envelope.payload.reason, refundRequestId: `cancel-${envelope.payload.orderId}`, refundExpected: checkoutOf.captured, shipped: false,
       },
-    });
+    }, context.afterCommit);
   });
 
   const service: SagaService = {
     engine, relay, consumer, deadlines, transaction,
-    startCheckout: ({ sagaId, data }) => transaction((trx, publish) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data })),
-    startPartialRefund: ({ sagaId, orderId, amount, reason }) => transaction(async (trx, publish) => {
+    startCheckout: ({ sagaId, data }) => transaction((trx, publish, afterCommit) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data }, afterCommit)),
+    startPartialRefund: ({ sagaId, orderId, amount, reason }) => transaction(async (trx, publish, afterCommit) => {
       // Lock the order's sagas, then read them again: the second read sees a refund another request committed while we waited.
       await engine.sagasOfOrder(trx, orderId, { lock: true });
       const sagas = await engine.sagasOfOrder(trx, orderId);
@@ -107,7 +114,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
       await engine.start(trx, publish, partial, {
         sagaId, orderId,
         data: { orderId, customerId: decision.customerId, paymentId: decision.paymentId, amount, reason, refundRequestId: sagaId, refundExpected: true, shipped: false },
-      });
+      }, afterCommit);
       return decision;
     }),
     routes: (http) => runtime.mount(http, (scope) => sagaRoutes(scope, { service, db, checkoutWaitMs: options.checkoutWaitMs ?? 10_000 })),

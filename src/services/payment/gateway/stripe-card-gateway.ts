@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import type { GatewayCallObserver } from '../../../platform/observability/gateway-metrics.ts';
 import { createResiliencePolicy, isAttemptTimeout, isBreakerOpen, type ResilienceOptions, type ResiliencePolicy } from '../../../platform/resilience/resilience-policy.ts';
 import { GatewayFailure, InvalidWebhookSignature, type CallContext, type CardGateway, type ChargeView, type IntentView, type RefundView, type WebhookEventView } from './card-gateway.ts';
 import { intentView, refundView } from './intent-view.ts';
@@ -8,6 +9,8 @@ export interface StripeGatewayOptions {
   /** http://127.0.0.1:12111 for the simulator; unset for Stripe itself. */
   apiBase?: string | null;
   resilience?: Partial<Omit<ResilienceOptions, 'isRetryable'>>;
+  /** Told of every logical call's outcome (metrics). */
+  calls?: GatewayCallObserver;
 }
 
 export interface FailedAttempt {
@@ -58,6 +61,7 @@ export class StripeCardGateway implements CardGateway {
   readonly #policy: ResiliencePolicy;
   readonly #onFailure: (attempt: FailedAttempt) => void;
   readonly #timeoutMs: number;
+  readonly #calls: GatewayCallObserver | null;
 
   constructor(options: StripeGatewayOptions, onFailure: (attempt: FailedAttempt) => void = () => undefined) {
     const resilience = { ...DEFAULT_GATEWAY_RESILIENCE, ...options.resilience };
@@ -70,6 +74,7 @@ export class StripeCardGateway implements CardGateway {
     });
     this.#policy = createResiliencePolicy({ ...resilience, isRetryable: isRetryableStripeError });
     this.#onFailure = onFailure;
+    this.#calls = options.calls ?? null;
   }
 
   get breakerState(): string {
@@ -81,6 +86,18 @@ export class StripeCardGateway implements CardGateway {
   }
 
   async #call<T>(operation: string, context: CallContext, task: (options: Stripe.RequestOptions) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await this.#attempts(operation, context, task);
+      this.#calls?.called(operation, 'ok', performance.now() - started);
+      return result;
+    } catch (error) {
+      this.#calls?.called(operation, error instanceof GatewayFailure ? error.kind : 'rejected', performance.now() - started);
+      throw error;
+    }
+  }
+
+  async #attempts<T>(operation: string, context: CallContext, task: (options: Stripe.RequestOptions) => Promise<T>): Promise<T> {
     const requestOptions: Stripe.RequestOptions = { timeout: this.#timeoutMs, ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}) };
     try {
       return await this.#policy.execute(async ({ attempt }) => {
