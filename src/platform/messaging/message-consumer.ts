@@ -207,21 +207,29 @@ export class MessageConsumer {
     const origin = this.#originHeaders(record);
     const baseTopic = baseTopicOf(record.topic);
     const headers = { ...record.headers, ...origin, [RetryHeaders.deadLetterReason]: reason, [RetryHeaders.error]: error.slice(0, 1_000) };
-    await db.transaction().execute(async (trx) => {
+    const write = async (trx: Kysely<unknown>, text: string): Promise<void> => {
       await platformDb(trx, schema).insertInto('dead_letters').values({
         consumer_group: groupId, topic: baseTopic,
         partition: Number(origin[RetryHeaders.originalPartition]), offset: BigInt(origin[RetryHeaders.originalOffset] ?? record.offset),
         key: record.key, event_id: identity.eventId, event_type: identity.type, value: record.value,
-        headers: JSON.stringify(record.headers), reason, error, stack, attempts,
+        headers: JSON.stringify(record.headers), reason, error: text, stack, attempts,
       }).execute();
       await enqueueRecords(trx, schema, [{ topic: deadLetterTopicOf(baseTopic), key: record.key, value: record.value, headers, eventId: identity.eventId }]);
-      const onDeadLetter = envelope ? this.#deadLetterHandlers.get(envelope.type) : undefined;
-      if (envelope && onDeadLetter) {
+    };
+    const onDeadLetter = envelope ? this.#deadLetterHandlers.get(envelope.type) : undefined;
+    try {
+      await db.transaction().execute(async (trx) => {
+        await write(trx, error);
+        if (!envelope || !onDeadLetter) return;
         const outgoing: OutboxMessage[] = [];
         await onDeadLetter(envelope, { trx, publish: (...messages) => { outgoing.push(...messages); } }, error);
         await enqueueEvents(trx, schema, outgoing);
-      }
-    });
+      });
+    } catch (failure) {
+      if (!onDeadLetter) throw failure;
+      // Its answer could not be written: the dead letter still must be (with why), or the record would block its partition.
+      await db.transaction().execute((trx) => write(trx, `${error}; answering it failed: ${errorText(failure).message}`));
+    }
     this.#options.onOutboxWrite?.();
     this.#options.observer?.deadLettered?.(record, reason, error);
   }

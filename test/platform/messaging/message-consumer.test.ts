@@ -97,6 +97,33 @@ for (const stack of STACKS) {
       await assert.rejects(store.replay(letter?.id ?? ''), /only a pending one/);
     });
 
+    test('onDeadLetter answers in the dead letter\'s transaction; an answer that cannot be written still leaves the dead letter (with why)', async () => {
+      const answers = await pipe.tap(OrderCancelled.topic);
+      const answered = orderUpdated(uniqueName('order'));
+      const unanswerable = orderUpdated(uniqueName('order'));
+      const permanent = Object.assign(new Error('cannot store this'), { retriable: false });
+      const created = new MessageConsumer({ groupId: uniqueName('svc'), schema: pipe.schema, db: pipe.database.db, transport: pipe.transport, retry: fastRetries, onOutboxWrite: () => pipe.relay.wake() })
+        .on(OrderUpdated, async () => { throw permanent; }, {
+          onDeadLetter: (envelope, { publish }, error) => {
+            if (envelope.eventId === unanswerable.eventId) throw new Error('no way to answer');
+            publish({ topic: OrderCancelled.topic, envelope: createEnvelope(OrderCancelled, { orderId: envelope.key, previousStatus: 'CONFIRMED', reason: error }, causedBy(envelope, 'test')) });
+          },
+        });
+      consumers.push(created);
+      await created.start();
+      await pipe.send(OrderUpdated.topic, answered);
+      await pipe.send(OrderUpdated.topic, unanswerable);
+      const answer = await eventually('the answer', () => answers.find((record) => record.key === answered.key));
+      assert.match(answer.value.toString(), /cannot store this/);
+      const store = new DeadLetterStore(pipe.database.db, pipe.schema, () => pipe.relay.wake());
+      const letters = await eventually('both dead letters', async () => {
+        const listed = (await store.list({ status: 'pending' })).filter((letter) => letter.eventId === answered.eventId || letter.eventId === unanswerable.eventId);
+        return listed.length === 2 ? listed : undefined;
+      });
+      assert.match(letters.find((letter) => letter.eventId === unanswerable.eventId)?.error ?? '', /cannot store this; answering it failed: no way to answer/);
+      assert.ok(!answers.some((record) => record.key === unanswerable.key));
+    });
+
     test('a malformed or unknown-version message is dead-lettered at once and the partition moves on', async () => {
       const deadLetters = await pipe.tap('order.updated.dlq');
       await consumer(() => undefined).start();
