@@ -131,7 +131,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
       if (answer.status !== 202) return answer;
       const saga = await eventually('checkout settled', async () => {
         const view = await client.saga(String(answer.body.sagaId));
-        return (view.data as Json).clientSecret || view.status === 'COMPENSATED' ? view : undefined;
+        return (view.data as Json).paymentId || view.status === 'COMPENSATED' ? view : undefined;
       }, 120_000);
       const data = saga.data as Json;
       return saga.status === 'COMPENSATED'
