@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SignJWT, jwtVerify } from 'jose';
 import { ApiError } from './api-error.ts';
+import { findUnstorableText } from './storable-text.ts';
 
 export const ROLES = ['customer', 'restaurant', 'courier', 'admin'] as const;
 export type Role = typeof ROLES[number];
@@ -49,6 +50,8 @@ export function useBearerAuth(app: FastifyInstance, options: { secret: string })
       const { payload } = await jwtVerify(header.slice('Bearer '.length), key, { issuer: ISSUER, algorithms: ['HS256'] });
       const role = payload.role;
       if (typeof payload.sub !== 'string' || typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new Error('no subject or role');
+      // The subject reaches queries (a customer's orders): text PostgreSQL cannot store is no identity.
+      if (findUnstorableText(payload.sub, 'sub') !== null) throw new Error('the subject is not valid text');
       request.principal = { subject: payload.sub, role: role as Role };
     } catch (error) {
       throw new ApiError(401, 'unauthenticated', `invalid bearer token: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, errorBody } from './api-error.ts';
 import { hideClientSecrets } from './client-secret-visibility.ts';
 import { findUnstorableText } from './storable-text.ts';
@@ -50,6 +50,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // Only failures are logged here; request and response lines belong to the observability work.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // A URL find-my-way cannot decode (`%E0%A4%A`) gets the structured 400 too.
+    frameworkErrors: (error, _request, reply) => { void (reply as FastifyReply).code(400).send(errorBody(error.code.toLowerCase(), error.message)); },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
   const routes: RegisteredRoute[] = [];
@@ -59,7 +61,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   // Text PostgreSQL cannot store is refused for every route at once, before any schema or handler sees it.
   app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+    for (const [part, value] of [['headers', request.headers], ['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
       const problem = findUnstorableText(value, part);
       if (problem) throw new ApiError(400, 'invalid_request', `invalid ${part}: ${problem.path} ${problem.message}`, { issues: [problem] });
     }

@@ -6,7 +6,7 @@ import type { CommandResult, MessageMeta, PaymentApplication } from '../applicat
 import type { GatewayErrorStore } from '../application/gateway-error-store.ts';
 import type { PaymentView } from '../application/payment-view.ts';
 import type { WebhookReceiver } from '../application/webhook-receiver.ts';
-import { InvalidWebhookSignature, type CardGateway } from '../gateway/card-gateway.ts';
+import { InvalidWebhookPayload, InvalidWebhookSignature, type CardGateway } from '../gateway/card-gateway.ts';
 import {
   CancelPaymentBody, ConfirmPaymentBody, CreatePaymentBody, GatewayErrorsQuery, PaymentListQuery, PaymentParams, RefundBody,
 } from './payment-schemas.ts';
@@ -128,6 +128,7 @@ export async function paymentRoutes(http: FastifyInstance, options: PaymentRoute
         event = options.gateway.parseWebhook(request.body, signature, options.webhookSecret);
       } catch (error) {
         if (error instanceof InvalidWebhookSignature) throw new ApiError(400, 'invalid_signature', error.message);
+        if (error instanceof InvalidWebhookPayload) throw new ApiError(400, 'invalid_webhook_payload', error.message);
         throw error;
       }
       const outcome = await options.webhooks.receive(event);
