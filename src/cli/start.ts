@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { startGatewaySimulator, type GatewaySimulator } from '../gateway/simulator/index.ts';
 import type { PlatformConfig } from '../platform/config.ts';
 import { openDatabase, type Database } from '../platform/database/database.ts';
@@ -34,6 +34,9 @@ export interface StartedPlatform {
   transport: Transport;
   /** The process's metrics (served at /metrics). */
   metrics: PlatformMetrics;
+  /** The HTTP server and the database (tests enumerate routes and count rows through them). */
+  http: FastifyInstance;
+  db: Kysely<unknown>;
   stop(): Promise<void>;
 }
 
@@ -62,7 +65,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   const services = new Map<ServiceName, RunnableService>();
   const startedServices = new Set<ServiceName>();
   const authSecret = env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET;
-  let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind'] }> | null = null;
+  let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind']; server: FastifyInstance; db: Kysely<unknown> }> | null = null;
   const transport = openTransport(config, `paysaga-${options.services.join('-')}`);
   const metrics = new PlatformMetrics();
   const observability = loadObservabilityConfig(env);
@@ -119,12 +122,12 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     }
     await options.afterStart?.({ services });
     ready = true;
-    return { url, gatewayUrl, databaseKind: opened.kind };
+    return { url, gatewayUrl, databaseKind: opened.kind, server, db };
   })();
 
   try {
-    const { url, gatewayUrl, databaseKind } = await starting;
-    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, metrics, stop };
+    const { url, gatewayUrl, databaseKind, server, db } = await starting;
+    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, metrics, http: server, db, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -16,6 +16,8 @@ const CommandRef = {
   commandId: Type.String({ minLength: 1, description: 'Unique per command attempt of a step; the reply echoes it' }),
   step: Type.String({ minLength: 1, description: 'The saga step this command belongs to' }),
 };
+/** The restaurant the order is placed with: the inventory sells only its products; payment and delivery keep it so the restaurant may see them. */
+const RestaurantId = Type.String({ minLength: 1, maxLength: 64, description: 'The restaurant of the order' });
 const Line = Type.Object({
   productId: ProductIdSchema, quantity: Type.Integer({ minimum: 1, maximum: 1000 }),
   /** The price the customer is charged; the inventory refuses a line whose price is not the menu's. */
@@ -55,8 +57,8 @@ export const FinishOrderCancellation = defineEvent({
 // ── inventory ──────────────────────────────────────────────────────────────
 export const ReserveStock = defineEvent({
   topic: 'inventory.commands', type: 'ReserveStock', version: 1, producer: 'saga',
-  description: 'Set stock aside for every line, all or nothing (checkout step 2). Compensation: ReleaseStock.',
-  payload: Type.Object({ ...CommandRef, orderId: OrderIdSchema, items: Type.Array(Line, { minItems: 1, maxItems: 50 }) }, Strict),
+  description: 'Set stock aside for every line, all or nothing (checkout step 2); a product of another restaurant refuses the whole order. Compensation: ReleaseStock.',
+  payload: Type.Object({ ...CommandRef, orderId: OrderIdSchema, restaurantId: RestaurantId, items: Type.Array(Line, { minItems: 1, maxItems: 50 }) }, Strict),
 });
 
 export const CommitStock = defineEvent({
@@ -75,7 +77,7 @@ export const ReleaseStock = defineEvent({
 export const CreatePayment = defineEvent({
   topic: 'payment.commands', type: 'CreatePayment', version: 1, producer: 'saga',
   description: 'Create the payment and its gateway intent (checkout step 3); the reply carries the paymentId (the client secret stays in the payment service: never on Kafka). Compensation: saga.payment.compensate.',
-  payload: Type.Object({ ...CommandRef, orderId: OrderIdSchema, customerId: CustomerIdSchema, amount: MoneySchema }, Strict),
+  payload: Type.Object({ ...CommandRef, orderId: OrderIdSchema, customerId: CustomerIdSchema, restaurantId: RestaurantId, amount: MoneySchema }, Strict),
 });
 
 export const RefundPayment = defineEvent({
@@ -91,7 +93,7 @@ export const RefundPayment = defineEvent({
 export const CreateDelivery = defineEvent({
   topic: 'delivery.commands', type: 'CreateDelivery', version: 1, producer: 'saga',
   description: 'Create the delivery of a confirmed order (checkout step 7); failure here refunds and cancels the order.',
-  payload: Type.Object({ ...CommandRef, orderId: OrderIdSchema, customerId: CustomerIdSchema, address: Type.String({ minLength: 1 }) }, Strict),
+  payload: Type.Object({ ...CommandRef, orderId: OrderIdSchema, customerId: CustomerIdSchema, restaurantId: RestaurantId, address: Type.String({ minLength: 1 }) }, Strict),
 });
 
 export const CancelDelivery = defineEvent({

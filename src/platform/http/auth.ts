@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SignJWT, jwtVerify } from 'jose';
 import { ApiError } from './api-error.ts';
+import { findUnstorableText } from './storable-text.ts';
 
 export const ROLES = ['customer', 'restaurant', 'courier', 'admin'] as const;
 export type Role = typeof ROLES[number];
@@ -49,6 +50,8 @@ export function useBearerAuth(app: FastifyInstance, options: { secret: string })
       const { payload } = await jwtVerify(header.slice('Bearer '.length), key, { issuer: ISSUER, algorithms: ['HS256'] });
       const role = payload.role;
       if (typeof payload.sub !== 'string' || typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new Error('no subject or role');
+      // The subject reaches queries (a customer's orders): text PostgreSQL cannot store is no identity.
+      if (findUnstorableText(payload.sub, 'sub') !== null) throw new Error('the subject is not valid text');
       request.principal = { subject: payload.sub, role: role as Role };
     } catch (error) {
       throw new ApiError(401, 'unauthenticated', `invalid bearer token: ${error instanceof Error ? error.message : String(error)}`);
@@ -66,7 +69,28 @@ export function requireRole(request: FastifyRequest, ...roles: Role[]): Principa
   return principal;
 }
 
-/** A customer may only see and act on what is theirs; staff roles pass. Answers 404, not 403, so ids do not leak. */
-export function requireOwnerOrStaff(principal: Principal, ownerCustomerId: string, what: string, id: string): void {
-  if (principal.role === 'customer' && principal.subject !== ownerCustomerId) throw new ApiError(404, 'not_found', `${what} ${id} does not exist`, { id });
+/**
+ * Who a resource belongs to, in each role: the order's customer, its
+ * restaurant, the courier its delivery is assigned to. A party a service does
+ * not know is left out (null), and then nobody in that role is one.
+ */
+export interface Parties {
+  customerId?: string | null;
+  restaurantId?: string | null;
+  courierId?: string | null;
+}
+
+/** Whether the caller may see the resource: an admin always; anyone else when the resource names them in their role. */
+export function isParty(principal: Principal, parties: Parties): boolean {
+  switch (principal.role) {
+    case 'admin': return true;
+    case 'customer': return parties.customerId === principal.subject;
+    case 'restaurant': return parties.restaurantId === principal.subject;
+    case 'courier': return parties.courierId === principal.subject;
+  }
+}
+
+/** 404 unless the caller is a party to the resource: someone else's looks like none, so ids do not leak. */
+export function requireParty(principal: Principal, parties: Parties, what: string, id: string): void {
+  if (!isParty(principal, parties)) throw new ApiError(404, 'not_found', `${what} ${id} does not exist`, { id });
 }

@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HttpMetrics } from '../observability/http-metrics.ts';
 import { ApiError, errorBody } from './api-error.ts';
+import { hideClientSecrets } from './client-secret-visibility.ts';
+import { findUnstorableText } from './storable-text.ts';
 
 export interface HttpServerOptions {
   title: string;
@@ -10,6 +12,30 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Counts every response (before any route is added, so all of them are). */
   metrics?: HttpMetrics;
+  /** Level of the request logger (default LOG_LEVEL, else info); a 5xx is logged at error with its stack. */
+  logLevel?: string;
+  /** Where log lines go (default stdout); tests read them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route added to a server made by createHttpServer (HEAD twins of GET routes left out), in registration order. */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return registered.get(app) ?? [];
+}
+
+/** What a 5xx log line says about the request: never its headers or body (they may carry tokens or secrets). */
+function requestContext(request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method, url: request.url, route: request.routeOptions.url ?? null, requestId: request.id,
+    principal: request.principal ? `${request.principal.role}:${request.principal.subject}` : null,
+  };
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -23,11 +49,29 @@ function isFastifyError(error: unknown): error is FastifyError {
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: false,
+    logger: { level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info', ...(options.logStream ? { stream: options.logStream } : {}) },
+    // Only failures are logged here; request and response lines belong to the observability work.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // A URL find-my-way cannot decode (`%E0%A4%A`) gets the structured 400 too.
+    frameworkErrors: (error, _request, reply) => { void (reply as FastifyReply).code(400).send(errorBody(error.code.toLowerCase(), error.message)); },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
   options.metrics?.instrument(app);
+  const routes: RegisteredRoute[] = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+  // Text PostgreSQL cannot store is refused for every route at once, before any schema or handler sees it.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['headers', request.headers], ['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      const problem = findUnstorableText(value, part);
+      if (problem) throw new ApiError(400, 'invalid_request', `invalid ${part}: ${problem.path} ${problem.message}`, { issues: [problem] });
+    }
+  });
+  // A PaymentIntent client secret reaches only the customer who pays (SPEC §6), whatever the route answers.
+  app.addHook('preSerialization', async (request, _reply, payload) => hideClientSecrets(payload, request.principal));
   await app.register(swagger, {
     openapi: {
       info: { title: options.title, version: options.version ?? '0.1.0' },
@@ -36,8 +80,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: false } }, async () => app.swagger());
 
-  app.setErrorHandler((error: unknown, _request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof ApiError && error.statusCode < 500) return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
     if (isFastifyError(error) && error.validation) {
       const issues = error.validation.map((issue) => ({ path: `${error.validationContext ?? 'body'}${issue.instancePath}`, message: issue.message ?? 'invalid' }));
       return reply.code(400).send(errorBody('invalid_request', `invalid ${error.validationContext ?? 'request'}: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`, { issues }));
@@ -45,7 +89,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode < 500) {
       return reply.code(error.statusCode).send(errorBody(error.code.toLowerCase(), error.message));
     }
-    reply.log.error(error);
+    request.log.error({ err: error, request: requestContext(request) }, `${request.method} ${request.routeOptions.url ?? request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof ApiError) return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
     return reply.code(500).send(errorBody('internal_error', 'the request could not be completed; it is safe to retry with the same Idempotency-Key'));
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('route_not_found', `no route ${request.method} ${request.url}`)));

@@ -28,7 +28,7 @@ const demo = defineSaga<Data>({
     },
     {
       name: 'stock',
-      invoke: (data) => command(ReserveStock, { orderId: data.orderId, items: [{ productId: 'p1', quantity: 1 }] }),
+      invoke: (data) => command(ReserveStock, { orderId: data.orderId, restaurantId: 'r', items: [{ productId: 'p1', quantity: 1 }] }),
       onSuccess: (data, result) => ({ ...data, reservation: String(result.reservationId) }),
       compensate: (data) => command(ReleaseStock, { orderId: data.orderId, reason: data.failure ?? '' }),
       onFailure: (data, reason) => ({ ...data, failure: reason }),

@@ -16,7 +16,7 @@ describe('delivery commands on kafka+postgres', () => {
   const outboxCount = (topic: string, orderId: string): Promise<number> => h.count('outbox', { topic, key: orderId });
 
   async function createDelivery(orderId: string, address = '1 Main Street'): Promise<{ reply: Json; sagaId: string; eventId: string }> {
-    const sent = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address });
+    const sent = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address });
     return { reply: await h.replyTo(sent.commandId), sagaId: sent.sagaId, eventId: sent.envelope.eventId };
   }
 
@@ -42,13 +42,13 @@ describe('delivery commands on kafka+postgres', () => {
 
   test('the same CreateDelivery again (a saga retry with a new commandId, and a redelivery) creates nothing new and answers the same', async () => {
     const orderId = uniqueName('order');
-    const first = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address: '2 Main Street' });
+    const first = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address: '2 Main Street' });
     const firstReply = await h.replyTo(first.commandId);
-    const retry = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address: '2 Main Street' }, { sagaId: first.sagaId });
+    const retry = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address: '2 Main Street' }, { sagaId: first.sagaId });
     const retryReply = await h.replyTo(retry.commandId);
     await h.resend(CreateDelivery.topic, first.envelope);
     // Same order, same partition: once this one is answered, the redelivery before it was handled.
-    const last = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address: '2 Main Street' }, { sagaId: first.sagaId });
+    const last = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address: '2 Main Street' }, { sagaId: first.sagaId });
     assert.deepEqual((await h.replyTo(last.commandId)).result, firstReply.result);
     assert.deepEqual(retryReply.result, firstReply.result);
     assert.equal(retryReply.ok, true);
@@ -63,7 +63,7 @@ describe('delivery commands on kafka+postgres', () => {
     assert.equal(reply.ok, false);
     assert.match(String(reply.reason), /^address_not_deliverable: 5 Unreachable Ridge/);
     assert.deepEqual(reply.result, {});
-    const retry = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address: '5 Unreachable Ridge' }, { sagaId });
+    const retry = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address: '5 Unreachable Ridge' }, { sagaId });
     const retryReply = await h.replyTo(retry.commandId);
     assert.equal(retryReply.ok, false);
     assert.equal(retryReply.reason, reply.reason);

@@ -17,8 +17,8 @@ describe('delivery service on the in-process transport and PGlite', () => {
 
   test('create (twice), courier moves, cancel after pick-up: the same answers and events as on Kafka', async () => {
     const orderId = uniqueName('order');
-    const first = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address: '3 Elm Street, Springfield' });
-    const retry = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address: '3 Elm Street, Springfield' }, { sagaId: first.sagaId });
+    const first = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address: '3 Elm Street, Springfield' });
+    const retry = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address: '3 Elm Street, Springfield' }, { sagaId: first.sagaId });
     const [created, repeated] = [await h.replyTo(first.commandId), await h.replyTo(retry.commandId)];
     assert.equal(created.ok, true);
     assert.deepEqual(repeated.result, created.result);
@@ -42,7 +42,7 @@ describe('delivery service on the in-process transport and PGlite', () => {
 
   test('the configured area rule decides refusals', async () => {
     const orderId = uniqueName('order');
-    const sent = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', address: '1 Main Street, Shelbyville' });
+    const sent = await h.send(CreateDelivery, { orderId, customerId: 'cust_1', restaurantId: 'resto-1', address: '1 Main Street, Shelbyville' });
     const reply = await h.replyTo(sent.commandId);
     assert.equal(reply.ok, false);
     assert.match(String(reply.reason), /^address_not_deliverable: 1 Main Street, Shelbyville is outside the delivery area$/);

@@ -27,6 +27,16 @@ describe('availability check', () => {
     assert.deepEqual(result, { ok: false, code: 'out_of_stock', reason: 'out_of_stock: pizza requested 3, available 2' });
   });
 
+  test('a product of another restaurant is refused, named before stock problems, and refuses the whole order', () => {
+    const menu = shelf({ ...product('margherita', 5), restaurantId: 'resto-1' }, { ...product('soup', 5), restaurantId: 'resto-2' });
+    assert.deepEqual(checkAvailability([{ productId: 'margherita', quantity: 1 }], menu, 'resto-2'), {
+      ok: false, code: 'other_restaurant', reason: 'other_restaurant: margherita is not on the menu of resto-2',
+    });
+    const mixed = checkAvailability([{ productId: 'soup', quantity: 1 }, { productId: 'margherita', quantity: 9 }], menu, 'resto-2');
+    assert.equal(!mixed.ok && mixed.code, 'other_restaurant');
+    assert.equal(checkAvailability([{ productId: 'soup', quantity: 1 }], menu, 'resto-2').ok, true);
+  });
+
   test('a line priced differently from the menu is refused (a customer is never sold at a wrong price); no price stated is not checked', () => {
     const menu = shelf({ ...product('pizza', 5), unitPrice: { amount: 1_200, currency: 'USD' } });
     assert.deepEqual(checkAvailability([{ productId: 'pizza', quantity: 1, unitPrice: { amount: 1, currency: 'USD' } }], menu), {

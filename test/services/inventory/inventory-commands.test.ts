@@ -18,7 +18,7 @@ describe('inventory saga commands on kafka+postgres', () => {
   }
 
   async function reserve(orderId: string, items: { productId: string; quantity: number }[], ref?: { commandId?: string }): Promise<{ reply: Json; commandId: string; eventId: string; sagaId: string }> {
-    const sent = await h.send(ReserveStock, { orderId, items }, ref);
+    const sent = await h.send(ReserveStock, { orderId, restaurantId: 'resto-test', items }, ref);
     return { reply: await h.replyTo(sent.commandId), commandId: sent.commandId, eventId: sent.envelope.eventId, sagaId: sent.sagaId };
   }
 
@@ -51,6 +51,16 @@ describe('inventory saga commands on kafka+postgres', () => {
     assert.equal(event.source, 'inventory');
     const audit = await h.service.availability(pizza);
     assert.deepEqual(audit, { productId: pizza, onHand: 10, reserved: 3, available: 7, held: 3, sold: 0, stocked: 10, conserved: true });
+  });
+
+  test('ReserveStock refuses a product of another restaurant: the whole order, stock untouched', async () => {
+    const [own, foreign] = [await product(10), (await h.service.catalogue.create({ id: `p${++products}`, restaurantId: 'resto-elsewhere', name: 'Elsewhere', unitPrice: { amount: 995, currency: 'USD' }, stock: 10 })).id];
+    const orderId = h.orderId();
+    const { reply } = await reserve(orderId, [{ productId: own, quantity: 1 }, { productId: foreign, quantity: 2 }]);
+    assert.equal(reply.ok, false);
+    assert.equal(reply.reason, `other_restaurant: ${foreign} is not on the menu of resto-test`);
+    assert.deepEqual(await h.stockOf(own), { on_hand: 10, reserved: 0, stocked: 10 });
+    assert.deepEqual(await h.stockOf(foreign), { on_hand: 10, reserved: 0, stocked: 10 });
   });
 
   test('ReserveStock is all or nothing: one short line refuses the order and holds nothing', async () => {
@@ -104,7 +114,7 @@ describe('inventory saga commands on kafka+postgres', () => {
   test('a redelivered command (same eventId) is handled once: no second reply, no second hold', async () => {
     const pizza = await product(10);
     const orderId = h.orderId();
-    const sent = await h.send(ReserveStock, { orderId, items: [{ productId: pizza, quantity: 1 }] });
+    const sent = await h.send(ReserveStock, { orderId, restaurantId: 'resto-test', items: [{ productId: pizza, quantity: 1 }] });
     await h.replyTo(sent.commandId);
     await h.resend(sent.envelope);
     // Same key, same partition: once the next command on the order is answered, the redelivery was consumed before it.

@@ -23,9 +23,9 @@ describe('inventory service embedded (in-process transport + PGlite)', () => {
   test('reserve → repeat → commit → restock through the in-process transport, with the same answers as on Kafka', async () => {
     const orderId = h.orderId();
     const items = [{ productId: 'margherita', quantity: 2 }, { productId: 'espresso', quantity: 2 }];
-    const first = await h.send(ReserveStock, { orderId, items });
+    const first = await h.send(ReserveStock, { orderId, restaurantId: 'resto-1', items });
     assert.deepEqual([(await h.replyTo(first.commandId)).ok, (await h.replyTo(first.commandId)).result], [true, { reservationId: orderId }]);
-    const repeat = await h.send(ReserveStock, { orderId, items });
+    const repeat = await h.send(ReserveStock, { orderId, restaurantId: 'resto-1', items });
     assert.deepEqual((await h.replyTo(repeat.commandId)).result, { reservationId: orderId });
     await h.resend(first.envelope);
     const committed = await h.send(CommitStock, { orderId });
@@ -42,7 +42,7 @@ describe('inventory service embedded (in-process transport + PGlite)', () => {
 
   test('concurrent checkouts of the last tiramisus: exactly the stock is held', async () => {
     const orders = Array.from({ length: 35 }, () => h.orderId('dessert'));
-    const sent = await h.sendAll(orders.map((orderId) => ({ definition: ReserveStock, payload: { orderId, items: [{ productId: 'tiramisu', quantity: 1 }] } })));
+    const sent = await h.sendAll(orders.map((orderId) => ({ definition: ReserveStock, payload: { orderId, restaurantId: 'resto-1', items: [{ productId: 'tiramisu', quantity: 1 }] } })));
     const replies = await h.replyToEach(sent);
     assert.equal(replies.filter((reply) => reply.ok === true).length, 20);
     assert.deepEqual(await h.stockOf('tiramisu'), { on_hand: 20, reserved: 20, stocked: 20 });
@@ -50,7 +50,7 @@ describe('inventory service embedded (in-process transport + PGlite)', () => {
 
   test('seeding again (a restart) updates the menu but never resets stock that was reserved', async () => {
     const orderId = h.orderId();
-    const sent = await h.send(ReserveStock, { orderId, items: [{ productId: 'carbonara', quantity: 3 }] });
+    const sent = await h.send(ReserveStock, { orderId, restaurantId: 'resto-1', items: [{ productId: 'carbonara', quantity: 3 }] });
     assert.equal((await h.replyTo(sent.commandId)).ok, true);
     const renamed = DEFAULT_MENU.map((item) => (item.id === 'carbonara' ? { ...item, name: 'Carbonara della casa', stock: 999 } : item));
     assert.deepEqual(await h.service.seedMenu(renamed), []);

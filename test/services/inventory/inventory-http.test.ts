@@ -29,7 +29,7 @@ describe('inventory HTTP API (kafka+postgres)', () => {
 
   test('any signed-in role lists the menu with what is available (on hand − reserved)', async () => {
     const orderId = h.orderId();
-    const sent = await h.send(ReserveStock, { orderId, items: [{ productId: 'tiramisu', quantity: 5 }] });
+    const sent = await h.send(ReserveStock, { orderId, restaurantId: 'resto-1', items: [{ productId: 'tiramisu', quantity: 5 }] });
     assert.equal((await h.replyTo(sent.commandId)).ok, true);
     for (const role of ['customer', 'restaurant', 'courier', 'admin'] as const) {
       const listed = await h.request('GET', `/products?restaurantId=${DEFAULT_RESTAURANT.id}`, { token: await h.token(role) });
@@ -115,7 +115,7 @@ describe('inventory HTTP API (kafka+postgres)', () => {
 
   test('an admin stock take sets on hand absolutely, never below what is reserved (409, nothing changed)', async () => {
     const orderId = h.orderId();
-    const sent = await h.send(ReserveStock, { orderId, items: [{ productId: 'carbonara', quantity: 10 }] });
+    const sent = await h.send(ReserveStock, { orderId, restaurantId: 'resto-1', items: [{ productId: 'carbonara', quantity: 10 }] });
     assert.equal((await h.replyTo(sent.commandId)).ok, true);
     const forbidden = await h.request('POST', '/products/carbonara/stock', { token: customer, body: { onHand: 100 } });
     assert.equal(forbidden.status, 403);

@@ -18,7 +18,7 @@ describe('inventory never oversells (kafka+postgres)', () => {
     const productId = 'last-pizzas';
     await h.service.catalogue.create({ id: productId, restaurantId: 'resto-test', name: 'The last pizzas', unitPrice: { amount: 1_200, currency: 'USD' }, stock: 50 });
     const orders = Array.from({ length: 200 }, () => h.orderId('rush'));
-    const sent = await h.sendAll(orders.map((orderId) => ({ definition: ReserveStock, payload: { orderId, items: [{ productId, quantity: 1 }] } })));
+    const sent = await h.sendAll(orders.map((orderId) => ({ definition: ReserveStock, payload: { orderId, restaurantId: 'resto-test', items: [{ productId, quantity: 1 }] } })));
     const replies = await h.replyToEach(sent);
 
     const held = orders.filter((_, index) => replies[index]?.ok === true);
@@ -54,8 +54,8 @@ describe('inventory never oversells (kafka+postgres)', () => {
     const outcomes = await Promise.all(Array.from({ length: 100 }, async (_, index) => {
       const orderId = h.orderId('multi');
       const items = (orderings[index % orderings.length] ?? []).map((productId) => ({ productId, quantity: 1 }));
-      const cause = createEnvelope(ReserveStock, { sagaId: `saga-${orderId}`, commandId: `cmd-${orderId}`, step: 'reserve-stock', orderId, items }, { source: 'saga', key: orderId, correlationId: `saga-${orderId}` });
-      return h.database.db.transaction().execute((trx): Promise<CommandOutcome> => h.service.reservations.reserve({ trx, publish: () => undefined }, { orderId, items }, cause));
+      const cause = createEnvelope(ReserveStock, { sagaId: `saga-${orderId}`, commandId: `cmd-${orderId}`, step: 'reserve-stock', orderId, restaurantId: 'resto-test', items }, { source: 'saga', key: orderId, correlationId: `saga-${orderId}` });
+      return h.database.db.transaction().execute((trx): Promise<CommandOutcome> => h.service.reservations.reserve({ trx, publish: () => undefined }, { orderId, restaurantId: 'resto-test', items }, cause));
     }));
     assert.equal(outcomes.filter((outcome) => outcome.ok).length, 30);
     assert.deepEqual(await h.stockOf('dish-a'), { on_hand: 30, reserved: 30, stocked: 30 });

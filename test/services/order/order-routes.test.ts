@@ -32,7 +32,7 @@ describe('order HTTP API on kafka+postgres', () => {
     return orderId;
   }
 
-  test('GET /orders/:id: the owner and staff see the order with its history; another customer gets 404; no token 401', async () => {
+  test('GET /orders/:id: the owner, its restaurant and admins see the order with its history; another customer or restaurant gets 404, a courier 403; no token 401', async () => {
     const orderId = await order(alice, true);
     const own = await h.request('GET', `/orders/${orderId}`, { token: tokens.alice });
     assert.equal(own.status, 200, JSON.stringify(own.body));
@@ -42,9 +42,11 @@ describe('order HTTP API on kafka+postgres', () => {
     assert.deepEqual((own.body.history as Json[]).map((entry) => [entry.seq, entry.fromStatus, entry.toStatus]), [
       [1, null, 'PAYMENT_PENDING'], [2, 'PAYMENT_PENDING', 'PENDING'], [3, 'PENDING', 'CONFIRMED'],
     ]);
-    for (const token of [tokens.kitchen, tokens.otherKitchen, tokens.courier, tokens.admin]) {
+    for (const token of [tokens.kitchen, tokens.admin]) {
       assert.equal((await h.request('GET', `/orders/${orderId}`, { token })).status, 200);
     }
+    assert.equal((await h.request('GET', `/orders/${orderId}`, { token: tokens.otherKitchen })).status, 404, 'another restaurant\'s order looks like none');
+    assert.equal((await h.request('GET', `/orders/${orderId}`, { token: tokens.courier })).status, 403, 'couriers work from deliveries');
     const foreign = await h.request('GET', `/orders/${orderId}`, { token: tokens.bob });
     assert.equal(foreign.status, 404);
     assert.equal((foreign.body.error as Json).code, 'not_found');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually, uniqueName } from '../../support/env.ts';
-import { openPaymentHarness, stripeOf, type PaymentHarness } from './payment-harness.ts';
+import { issueToken } from '../../../src/platform/http/auth.ts';
+import { AUTH_SECRET, openPaymentHarness, stripeOf, type PaymentHarness } from './payment-harness.ts';
 
 type Json = Record<string, unknown>;
 
@@ -12,7 +13,9 @@ describe('payment service on kafka+postgres with the gateway simulator', () => {
 
   async function createPayment(amount = 2_500, currency = 'USD'): Promise<{ id: string; orderId: string; body: Json }> {
     const orderId = uniqueName('order');
-    const created = await h.post('/payments', { orderId, customerId: 'cust_1', amount: { amount, currency } });
+    // As the paying customer: only they are shown the client secret.
+    const customer = await issueToken(AUTH_SECRET, { subject: 'cust_1', role: 'customer' });
+    const created = await h.post('/payments', { orderId, customerId: 'cust_1', amount: { amount, currency } }, { authorization: `Bearer ${customer}` });
     assert.equal(created.status, 201, created.text);
     return { id: created.body.id as string, orderId, body: created.body };
   }

@@ -51,7 +51,7 @@ export class DeliveryApplication {
 
   // ── saga commands ─────────────────────────────────────────────────────────
 
-  async create(scope: CommandScope, input: { orderId: string; customerId: string; address: string }, cause: Envelope): Promise<CommandOutcome> {
+  async create(scope: CommandScope, input: { orderId: string; customerId: string; restaurantId: string; address: string }, cause: Envelope): Promise<CommandOutcome> {
     const { schema } = this.#options;
     const { trx } = scope;
     await lockOrder(trx, schema, input.orderId);
@@ -66,7 +66,7 @@ export class DeliveryApplication {
       return { ok: false, reason };
     }
     const row = await insertDelivery(trx, schema, {
-      id: newDeliveryId(), order_id: input.orderId, customer_id: input.customerId, address: input.address,
+      id: newDeliveryId(), order_id: input.orderId, customer_id: input.customerId, restaurant_id: input.restaurantId, address: input.address,
       correlation_id: cause.correlationId, traceparent: cause.traceparent,
     });
     scope.publish(createdEvent(row, cause.eventId));

@@ -39,7 +39,7 @@ export function historyOf(db: Kysely<unknown>, schema: string, deliveryId: strin
 
 export async function insertDelivery(
   trx: Kysely<unknown>, schema: string,
-  values: Pick<DeliveryRow, 'id' | 'order_id' | 'customer_id' | 'address' | 'correlation_id' | 'traceparent'>,
+  values: Pick<DeliveryRow, 'id' | 'order_id' | 'customer_id' | 'restaurant_id' | 'address' | 'correlation_id' | 'traceparent'>,
 ): Promise<DeliveryRow> {
   const now = new Date();
   const row = await deliveryDb(trx, schema).insertInto('deliveries').values({

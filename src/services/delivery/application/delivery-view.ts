@@ -17,6 +17,7 @@ export interface DeliveryView {
   id: string;
   orderId: string;
   customerId: string;
+  restaurantId: string | null;
   address: string;
   status: DeliveryStatus;
   courierId: string | null;
@@ -29,7 +30,7 @@ export interface DeliveryView {
 
 export function deliveryViewOf(row: DeliveryRow, history: readonly DeliveryHistoryRow[]): DeliveryView {
   return {
-    id: row.id, orderId: row.order_id, customerId: row.customer_id, address: row.address, status: row.status,
+    id: row.id, orderId: row.order_id, customerId: row.customer_id, restaurantId: row.restaurant_id, address: row.address, status: row.status,
     courierId: row.courier_id, cancelReason: row.cancel_reason, version: row.version,
     history: history.map((entry) => ({ status: entry.status, courierId: entry.courier_id, reason: entry.reason, at: entry.occurred_at.toISOString() })),
     createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),

@@ -37,4 +37,8 @@ export const deliveryMigrations: Record<string, SchemaMigration> = {
       refused_at timestamptz not null default now()
     )`.execute(db);
   },
+  // The restaurant of the order, so it may see its orders' deliveries (null for deliveries made before it was kept).
+  '1001_delivery_restaurant': async (db, schema) => {
+    await sql`alter table ${sql.id(schema)}.deliveries add column restaurant_id text`.execute(db);
+  },
 };

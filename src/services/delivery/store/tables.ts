@@ -7,6 +7,8 @@ export interface DeliveriesTable {
   order_id: string;
   /** Kept so a customer may read the delivery of their own order. */
   customer_id: string;
+  /** Kept so the restaurant may read the delivery of its own order. */
+  restaurant_id: string | null;
   address: string;
   status: DeliveryStatus;
   courier_id: string | null;

@@ -46,7 +46,7 @@ export async function lockStock(trx: Kysely<unknown>, schema: string, productIds
   if (productIds.length === 0) return new Map();
   const rows = await inventoryDb(trx, schema).selectFrom('stock')
     .innerJoin('products', 'products.id', 'stock.product_id')
-    .select(['stock.product_id as productId', 'stock.on_hand as onHand', 'stock.reserved as reserved', 'products.active as active', 'products.unit_price as unitPriceAmount', 'products.currency as currency'])
+    .select(['stock.product_id as productId', 'stock.on_hand as onHand', 'stock.reserved as reserved', 'products.active as active', 'products.unit_price as unitPriceAmount', 'products.currency as currency', 'products.restaurant_id as restaurantId'])
     .where('stock.product_id', 'in', [...productIds])
     .orderBy('stock.product_id')
     .forUpdate('stock')

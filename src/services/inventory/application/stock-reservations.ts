@@ -34,7 +34,7 @@ export class StockReservations {
     this.#schema = schema;
   }
 
-  async reserve(scope: CommandScope, input: { orderId: string; items: readonly OrderedLine[] }, cause: Envelope): Promise<CommandOutcome> {
+  async reserve(scope: CommandScope, input: { orderId: string; restaurantId: string; items: readonly OrderedLine[] }, cause: Envelope): Promise<CommandOutcome> {
     const { trx } = scope;
     const schema = this.#schema;
     const { orderId } = input;
@@ -46,7 +46,7 @@ export class StockReservations {
 
     const lines = mergeLines(input.items);
     const stock = await lockStock(trx, schema, lines.map((line) => line.productId));
-    const availability = checkAvailability(input.items, stock);
+    const availability = checkAvailability(input.items, stock, input.restaurantId);
     if (!availability.ok) {
       // Remembered, so a retry answers the same even if stock arrives meanwhile (the saga is already compensating).
       await recordRefusal(trx, schema, orderId, availability.reason);

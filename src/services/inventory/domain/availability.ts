@@ -30,6 +30,8 @@ export interface ProductStock extends StockLevel {
   active: boolean;
   /** The menu price (absent in callers that only count stock). */
   unitPrice?: Money;
+  /** The restaurant that sells it (absent in callers that only count stock). */
+  restaurantId?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface ProductStock extends StockLevel {
  */
 export type StockMovement = 'reserve' | 'unreserve' | 'ship' | 'restock';
 
-export type RefusalCode = 'unknown_product' | 'product_inactive' | 'price_mismatch' | 'out_of_stock';
+export type RefusalCode = 'unknown_product' | 'other_restaurant' | 'product_inactive' | 'price_mismatch' | 'out_of_stock';
 
 export type AvailabilityResult =
   | { ok: true; lines: StockLine[] }
@@ -57,14 +59,15 @@ export function mergeLines(lines: readonly StockLine[]): StockLine[] {
   return [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-const REFUSAL_PRIORITY: readonly RefusalCode[] = ['unknown_product', 'product_inactive', 'price_mismatch', 'out_of_stock'];
+const REFUSAL_PRIORITY: readonly RefusalCode[] = ['unknown_product', 'other_restaurant', 'product_inactive', 'price_mismatch', 'out_of_stock'];
 
 /**
  * All or nothing: every line must name an active product with enough
- * available units (on hand − reserved). A refusal names every problem, the
- * most fundamental kind first (`unknown_product: …; out_of_stock: …`).
+ * available units (on hand − reserved), sold by `restaurantId` when the order
+ * names its restaurant. A refusal names every problem, the most fundamental
+ * kind first (`unknown_product: …; out_of_stock: …`).
  */
-export function checkAvailability(lines: readonly OrderedLine[], stock: ReadonlyMap<string, ProductStock>): AvailabilityResult {
+export function checkAvailability(lines: readonly OrderedLine[], stock: ReadonlyMap<string, ProductStock>, restaurantId?: string): AvailabilityResult {
   const merged = mergeLines(lines);
   const problems = new Map<RefusalCode, string[]>();
   const note = (code: RefusalCode, text: string): void => { problems.set(code, [...(problems.get(code) ?? []), text]); };
@@ -79,6 +82,8 @@ export function checkAvailability(lines: readonly OrderedLine[], stock: Readonly
     if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0) throw new RangeError(`quantity of ${line.productId} must be a positive integer, got ${line.quantity}`);
     const product = stock.get(line.productId);
     if (!product) note('unknown_product', `${line.productId} is not on the menu`);
+    // A restaurant sells only its own menu: another's product would be charged to one and taken from the other's shelf.
+    else if (restaurantId !== undefined && product.restaurantId !== restaurantId) note('other_restaurant', `${line.productId} is not on the menu of ${restaurantId}`);
     else if (!product.active) note('product_inactive', `${line.productId} is not on sale`);
     else if (availableOf(product) < line.quantity) note('out_of_stock', `${line.productId} requested ${line.quantity}, available ${availableOf(product)}`);
   }

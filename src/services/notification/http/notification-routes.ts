@@ -7,9 +7,10 @@ import { NotificationListQuery } from './notification-schemas.ts';
 export async function notificationRoutes(http: FastifyInstance, options: { listByOrder(orderId: string): Promise<NotificationView[]> }): Promise<void> {
   const tags = ['notifications'];
   http.get('/notifications', {
-    schema: { tags, security: [{ bearer: [] }], querystring: NotificationListQuery, summary: 'Notifications of an order (a customer sees only their own)' },
+    schema: { tags, security: [{ bearer: [] }], querystring: NotificationListQuery, summary: 'Notifications of an order: what was said to its customer (the customer and admins only)' },
   }, async (request) => {
-    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+    // Messages to a customer are theirs: restaurants and couriers have their own channels (orders, deliveries).
+    const principal = requireRole(request, 'customer');
     const notifications = await options.listByOrder((request.query as NotificationListQuery).orderId);
     return {
       notifications: principal.role === 'customer' ? notifications.filter((notification) => notification.customerId === principal.subject) : notifications,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MessageContext } from '../../../contracts/codec.ts';
 import { ApiError, notFound } from '../../../platform/http/api-error.ts';
-import { requireOwnerOrStaff, requireRole, type Principal } from '../../../platform/http/auth.ts';
+import { requireParty, requireRole, type Principal } from '../../../platform/http/auth.ts';
 import type { ChangeOutcome, OrderApplication } from '../application/order-application.ts';
 import type { OrderRow, OrderView } from '../application/order-view.ts';
 import { decideCustomerCancel, decideKitchenUpdate } from '../domain/order-decisions.ts';
@@ -15,11 +15,11 @@ const contextOf = (order: OrderRow): MessageContext => ({
   source: 'order', key: order.id, correlationId: order.correlation_id, causationId: null, traceparent: order.traceparent,
 });
 
-/** The order, or 404 — also for a customer asking after someone else's order, so ids do not leak. */
+/** The order, or 404 — also for a customer or restaurant asking after someone else's order, so ids do not leak. */
 async function visibleOrder(app: OrderApplication, principal: Principal, orderId: string): Promise<OrderRow> {
   const row = await app.findRow(orderId);
   if (!row) throw notFound('order', orderId);
-  requireOwnerOrStaff(principal, row.customer_id, 'order', orderId);
+  requireParty(principal, { customerId: row.customer_id, restaurantId: row.restaurant_id }, 'order', orderId);
   return row;
 }
 
@@ -37,8 +37,9 @@ export async function orderRoutes(http: FastifyInstance, app: OrderApplication):
   const tags = ['orders'];
   const security = [{ bearer: [] }];
 
-  http.get('/orders/:orderId', { schema: { tags, security, params: OrderParams, summary: 'An order with its status history' } }, async (request) => {
-    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+  // Couriers work from deliveries (which carry the address), not orders.
+  http.get('/orders/:orderId', { schema: { tags, security, params: OrderParams, summary: 'An order with its status history (its customer, its restaurant, admins)' } }, async (request) => {
+    const principal = requireRole(request, 'customer', 'restaurant');
     const { orderId } = request.params as OrderParams;
     await visibleOrder(app, principal, orderId);
     const view = await app.view(orderId);
@@ -46,8 +47,8 @@ export async function orderRoutes(http: FastifyInstance, app: OrderApplication):
     return view;
   });
 
-  http.get('/orders', { schema: { tags, security, querystring: OrderListQuery, summary: 'Orders, newest first: a customer sees their own, a restaurant its own restaurant\'s, couriers and admins every order' } }, async (request) => {
-    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+  http.get('/orders', { schema: { tags, security, querystring: OrderListQuery, summary: 'Orders, newest first: a customer sees their own, a restaurant its own restaurant\'s, admins every order' } }, async (request) => {
+    const principal = requireRole(request, 'customer', 'restaurant');
     const query = request.query as OrderListQuery;
     const limit = Math.min(query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit), MAX_LIMIT);
     const orders = await app.list({
@@ -66,9 +67,8 @@ export async function orderRoutes(http: FastifyInstance, app: OrderApplication):
     const principal = requireRole(request, 'restaurant');
     const { orderId } = request.params as OrderParams;
     const body = request.body as KitchenStatusBody;
-    const row = await app.findRow(orderId);
     // A restaurant acts only on its own orders; another's looks like none.
-    if (!row || (principal.role === 'restaurant' && row.restaurant_id !== principal.subject)) throw notFound('order', orderId);
+    await visibleOrder(app, principal, orderId);
     const outcome = await app.changeNow(orderId, { decide: (order) => decideKitchenUpdate(order.status, body.status), reason: body.reason ?? null, context: contextOf });
     return afterChange(app, orderId, outcome);
   });

@@ -21,6 +21,11 @@ export interface PaymentApplicationOptions {
   onOutboxWrite?: () => void;
 }
 
+export interface OrderParties {
+  customerId: string;
+  restaurantId: string | null;
+}
+
 export interface MessageMeta {
   correlationId?: string | null;
   causationId?: string | null;
@@ -99,6 +104,12 @@ export class PaymentApplication {
 
   // ── create ────────────────────────────────────────────────────────────────
 
+  /** Who the order belongs to, as far as this service knows (undefined: no payment was ever asked for it). */
+  async partiesOf(orderId: string): Promise<OrderParties | undefined> {
+    const row = await paymentDb(this.#options.db, this.#options.schema).selectFrom('order_parties').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+    return row ? { customerId: row.customer_id, restaurantId: row.restaurant_id } : undefined;
+  }
+
   /**
    * A payment asked for over HTTP. `derivedId` (from the caller's
    * Idempotency-Key) names it, so a retry after a crash finds the payment the
@@ -107,8 +118,18 @@ export class PaymentApplication {
   async create(input: { orderId: string; customerId: string; amount: Money; description?: string | null }, meta: MessageMeta = {}, derivedId: string | null = null): Promise<CommandResult> {
     const { schema } = this.#options;
     const id = derivedId === null ? newId('pay') : `pay_${derivedId}`;
-    await paymentDb(this.#options.db, schema).insertInto('payments').values(pendingPayment(id, input, meta))
-      .onConflict((conflict) => conflict.column('id').doNothing()).execute();
+    await this.#options.db.transaction().execute(async (trx) => {
+      // The first payment asked for an order binds it to its customer, atomically; nobody else pays for it after that.
+      const db = paymentDb(trx, schema);
+      await db.insertInto('order_parties').values({ order_id: input.orderId, customer_id: input.customerId, restaurant_id: null })
+        .onConflict((conflict) => conflict.column('order_id').doNothing()).execute();
+      const bound = await db.selectFrom('order_parties').select('customer_id').where('order_id', '=', input.orderId).forUpdate().executeTakeFirstOrThrow();
+      if (bound.customer_id !== input.customerId) {
+        throw new ApiError(409, 'order_of_another_customer', `order ${input.orderId} belongs to another customer`, { orderId: input.orderId });
+      }
+      await db.insertInto('payments').values(pendingPayment(id, input, meta))
+        .onConflict((conflict) => conflict.column('id').doNothing()).execute();
+    });
     const problem = await this.requestIntent(id);
     return { payment: await this.view(id), gatewayProblem: problem };
   }
@@ -121,11 +142,15 @@ export class PaymentApplication {
    */
   async createForSaga(
     trx: Kysely<unknown>, publish: (...messages: OutboxMessage[]) => void,
-    input: { orderId: string; customerId: string; amount: Money }, meta: MessageMeta,
+    input: { orderId: string; customerId: string; restaurantId: string; amount: Money }, meta: MessageMeta,
   ): Promise<{ ok: true; payment: PaymentRow } | { ok: false; reason: string; payment: PaymentRow | null }> {
     const { schema } = this.#options;
     const id = checkoutPaymentIdOf(input.orderId);
     const db = paymentDb(trx, schema);
+    // The saga created the order: it states the order's customer and restaurant with authority.
+    const parties = { customer_id: input.customerId, restaurant_id: input.restaurantId };
+    await db.insertInto('order_parties').values({ order_id: input.orderId, ...parties })
+      .onConflict((conflict) => conflict.column('order_id').doUpdateSet(parties)).execute();
     await db.insertInto('payments').values(pendingPayment(id, { ...input, description: `order ${input.orderId}` }, meta))
       .onConflict((conflict) => conflict.column('id').doNothing()).execute();
     const row = await this.#locked(trx, id);

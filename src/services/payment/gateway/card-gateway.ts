@@ -41,6 +41,11 @@ export class InvalidWebhookSignature extends Error {
   override name = 'InvalidWebhookSignature';
 }
 
+/** Signed, but not a Stripe event paysaga can read. */
+export class InvalidWebhookPayload extends Error {
+  override name = 'InvalidWebhookPayload';
+}
+
 export interface ChargeView {
   id: string;
   receiptUrl: string | null;

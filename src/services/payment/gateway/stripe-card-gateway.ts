@@ -1,8 +1,10 @@
 import Stripe from 'stripe';
 import type { GatewayCallObserver } from '../../../platform/observability/gateway-metrics.ts';
 import { createResiliencePolicy, isAttemptTimeout, isBreakerOpen, type ResilienceOptions, type ResiliencePolicy } from '../../../platform/resilience/resilience-policy.ts';
-import { GatewayFailure, InvalidWebhookSignature, type CallContext, type CardGateway, type ChargeView, type IntentView, type RefundView, type WebhookEventView } from './card-gateway.ts';
+import { findUnstorableText } from '../../../platform/http/storable-text.ts';
+import { GatewayFailure, InvalidWebhookPayload, InvalidWebhookSignature, type CallContext, type CardGateway, type ChargeView, type IntentView, type RefundView, type WebhookEventView } from './card-gateway.ts';
 import { intentView, refundView } from './intent-view.ts';
+import { isWebhookEventShape } from './webhook-event-schema.ts';
 
 export interface StripeGatewayOptions {
   apiKey: string;
@@ -169,6 +171,9 @@ export class StripeCardGateway implements CardGateway {
       event = this.#stripe.webhooks.constructEvent(rawBody, signature, secret);
     } catch (error) {
       throw new InvalidWebhookSignature(error instanceof Error ? error.message : String(error));
+    }
+    if (!isWebhookEventShape(event) || findUnstorableText(event, 'event') !== null) {
+      throw new InvalidWebhookPayload('the signed payload is not a Stripe event paysaga can read');
     }
     const object = event.data.object as { object?: string; id?: string; payment_intent?: string | { id: string } | null; metadata?: Record<string, string> | null };
     const metadata = { ...object.metadata };

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errorBody } from '../../../platform/http/api-error.ts';
-import { requireOwnerOrStaff, requireRole, type Role } from '../../../platform/http/auth.ts';
+import { ApiError, errorBody, notFound } from '../../../platform/http/api-error.ts';
+import { isParty, requireParty, requireRole, type Principal, type Role } from '../../../platform/http/auth.ts';
 import { idempotentId } from '../../../platform/http/idempotency-keys.ts';
 import type { CommandResult, MessageMeta, PaymentApplication } from '../application/payment-application.ts';
 import type { GatewayErrorStore } from '../application/gateway-error-store.ts';
 import type { PaymentView } from '../application/payment-view.ts';
 import type { WebhookReceiver } from '../application/webhook-receiver.ts';
-import { InvalidWebhookSignature, type CardGateway } from '../gateway/card-gateway.ts';
+import { InvalidWebhookPayload, InvalidWebhookSignature, type CardGateway } from '../gateway/card-gateway.ts';
 import {
   CancelPaymentBody, ConfirmPaymentBody, CreatePaymentBody, GatewayErrorsQuery, PaymentListQuery, PaymentParams, RefundBody,
 } from './payment-schemas.ts';
@@ -48,11 +48,17 @@ export async function paymentRoutes(http: FastifyInstance, options: PaymentRoute
   const { app } = options;
   const tags = ['payments'];
 
-  /** The payment, if the caller may see it: its customer, or staff. */
+  /** The parties of a payment: its customer, and its order's restaurant when the saga told this service. */
+  async function isPartyTo(principal: Principal, payment: PaymentView): Promise<boolean> {
+    if (principal.role !== 'restaurant') return isParty(principal, { customerId: payment.customerId });
+    return isParty(principal, { restaurantId: (await app.partiesOf(payment.orderId))?.restaurantId ?? null });
+  }
+
+  /** The payment, if the caller may see it (404 otherwise, so ids do not leak). Couriers never handle payments. */
   async function visible(request: FastifyRequest, paymentId: string, ...roles: Role[]): Promise<PaymentView> {
     const principal = requireRole(request, 'customer', ...roles);
     const payment = await app.view(paymentId);
-    requireOwnerOrStaff(principal, payment.customerId, 'payment', paymentId);
+    if (!await isPartyTo(principal, payment)) throw notFound('payment', paymentId);
     return payment;
   }
 
@@ -60,17 +66,21 @@ export async function paymentRoutes(http: FastifyInstance, options: PaymentRoute
     const principal = requireRole(request, 'customer');
     const body = request.body as CreatePaymentBody;
     if (principal.role === 'customer' && body.customerId !== principal.subject) throw new ApiError(403, 'forbidden', 'a customer pays for themselves only');
+    // Another customer's order looks like none; the create binds the order atomically (409 if someone else got there first).
+    const parties = await app.partiesOf(body.orderId);
+    if (parties) requireParty(principal, { customerId: parties.customerId }, 'order', body.orderId);
     return answer(reply, await app.create(body, metaOf(request), idempotentId(request, 'payment')), 201);
   });
 
   http.get('/payments', { schema: { tags, querystring: PaymentListQuery, summary: 'Payments of an order' } }, async (request) => {
-    const principal = requireRole(request, 'customer', 'restaurant', 'courier');
+    const principal = requireRole(request, 'customer', 'restaurant');
     const { orderId } = request.query as PaymentListQuery;
     const payments = await options.listByOrder(orderId);
-    return { payments: principal.role === 'customer' ? payments.filter((payment) => payment.customerId === principal.subject) : payments };
+    const visibleOnes = await Promise.all(payments.map(async (payment) => (await isPartyTo(principal, payment) ? [payment] : [])));
+    return { payments: visibleOnes.flat() };
   });
 
-  http.get('/payments/:paymentId', { schema: { tags, params: PaymentParams } }, async (request) => visible(request, (request.params as PaymentParams).paymentId, 'restaurant', 'courier'));
+  http.get('/payments/:paymentId', { schema: { tags, params: PaymentParams } }, async (request) => visible(request, (request.params as PaymentParams).paymentId, 'restaurant'));
 
   http.post('/payments/:paymentId/confirm', { schema: { tags, params: PaymentParams, body: ConfirmPaymentBody, summary: 'Confirm with a test payment method' } }, async (request, reply) => {
     const { paymentId } = request.params as PaymentParams;
@@ -120,6 +130,7 @@ export async function paymentRoutes(http: FastifyInstance, options: PaymentRoute
         event = options.gateway.parseWebhook(request.body, signature, options.webhookSecret);
       } catch (error) {
         if (error instanceof InvalidWebhookSignature) throw new ApiError(400, 'invalid_signature', error.message);
+        if (error instanceof InvalidWebhookPayload) throw new ApiError(400, 'invalid_webhook_payload', error.message);
         throw error;
       }
       const outcome = await options.webhooks.receive(event);

@@ -77,4 +77,12 @@ export const paymentMigrations: Record<string, SchemaMigration> = {
     )`.execute(db);
     await sql`create index gateway_errors_recent on ${s}.gateway_errors (occurred_at)`.execute(db);
   },
+  // Who an order belongs to, as this service learns it: customers pay only for their own orders, restaurants see their orders' payments.
+  '1001_order_parties': async (db, schema) => {
+    await sql`create table ${sql.id(schema)}.order_parties (
+      order_id text primary key,
+      customer_id text not null,
+      restaurant_id text
+    )`.execute(db);
+  },
 };

@@ -75,7 +75,15 @@ export interface GatewayErrorsTable {
   occurred_at: ColumnType<Date, Date | undefined, never>;
 }
 
+/** The parties of an order: from the saga's CreatePayment (customer and restaurant), or the first POST /payments for it (customer only). */
+export interface OrderPartiesTable {
+  order_id: string;
+  customer_id: string;
+  restaurant_id: string | null;
+}
+
 export interface PaymentTables {
+  order_parties: OrderPartiesTable;
   payments: PaymentsTable;
   refunds: RefundsTable;
   webhook_receipts: WebhookReceiptsTable;

@@ -56,13 +56,13 @@ export function checkoutSaga(options: { paymentDeadlineMs: number }): SagaDefini
       },
       {
         name: 'reserve-stock',
-        invoke: (data) => command(ReserveStock, { orderId: data.orderId, items: data.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })) }),
+        invoke: (data) => command(ReserveStock, { orderId: data.orderId, restaurantId: data.restaurantId, items: data.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })) }),
         onFailure: failed('stock'),
         compensate: (data) => command(ReleaseStock, { orderId: data.orderId, reason: data.failure?.reason ?? 'checkout failed' }),
       },
       {
         name: 'create-payment',
-        invoke: (data) => command(CreatePayment, { orderId: data.orderId, customerId: data.customerId, amount: data.total }),
+        invoke: (data) => command(CreatePayment, { orderId: data.orderId, customerId: data.customerId, restaurantId: data.restaurantId, amount: data.total }),
         onSuccess: (data, result) => ({ ...data, paymentId: String(result.paymentId) }),
         onFailure: failed('payment'),
         // By the derived id, so a payment whose CreatePayment was given up on (and ran late) is cancelled too.
@@ -91,7 +91,7 @@ export function checkoutSaga(options: { paymentDeadlineMs: number }): SagaDefini
       { name: 'confirm-order', invoke: (data) => command(ConfirmOrder, { orderId: data.orderId, paymentId: data.paymentId ?? '' }), onFailure: failed('confirm') },
       {
         name: 'create-delivery',
-        invoke: (data) => command(CreateDelivery, { orderId: data.orderId, customerId: data.customerId, address: data.deliveryAddress }),
+        invoke: (data) => command(CreateDelivery, { orderId: data.orderId, customerId: data.customerId, restaurantId: data.restaurantId, address: data.deliveryAddress }),
         onSuccess: (data, result) => ({ ...data, deliveryId: typeof result.deliveryId === 'string' ? result.deliveryId : null }),
         onFailure: failed('delivery'),
       },
