@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Transport } from '../platform/messaging/transport.ts';
+import type { Logger } from '../platform/observability/logger.ts';
 import { positiveInteger } from '../platform/config.ts';
 import { createDeliveryService } from '../services/delivery/delivery-service.ts';
 import { createInventoryService } from '../services/inventory/inventory-service.ts';
@@ -40,6 +41,8 @@ export interface CompositionContext {
   gatewayUrl: string;
   /** Schema name of a service in this deployment (namespaced when PAYSAGA_NAMESPACE is set). */
   schema(name: string): string;
+  /** The process's logger; each service gets a child bound to its name. */
+  logger: Logger;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface CompositionContext {
  */
 export async function createService(name: ServiceName, context: CompositionContext): Promise<RunnableService> {
   const { db, transport, env } = context;
-  const own = { db, transport };
+  const own = { db, transport, logger: context.logger.child({ service: name }) };
   switch (name) {
     case 'payment': {
       const config = loadPaymentConfig(env);

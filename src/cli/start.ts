@@ -13,6 +13,10 @@ import { installGracefulShutdown, type ShutdownStep } from '../platform/lifecycl
 import { namespacedSchema, openTransport } from '../platform/messaging/open-transport.ts';
 import { paysagaTopicSpecs } from '../platform/messaging/topic-specs.ts';
 import type { Transport } from '../platform/messaging/transport.ts';
+import { createLogger, loggedAndIgnored, type Logger } from '../platform/observability/logger.ts';
+import { observabilitySettings } from '../platform/observability/observability-settings.ts';
+import { TracedTransport } from '../platform/observability/traced-transport.ts';
+import { startTracing, type Tracing } from '../platform/observability/tracing.ts';
 import { loadPaymentConfig } from '../services/payment/payment-config.ts';
 import { createService, SERVICE_SCHEMAS, type RunnableService, type ServiceName } from './compose.ts';
 
@@ -39,6 +43,13 @@ export interface StartOptions {
   afterStart?: (context: { services: Map<ServiceName, RunnableService> }) => Promise<void>;
   /** Told when the process starts starting (signals are handled from then on). */
   log?: (line: string) => void;
+  /** The process's logger; by default JSON lines on stdout at LOG_LEVEL (pretty on a terminal). Tests pass one writing to a stream. */
+  logger?: Logger;
+  /**
+   * Whether spans are recorded. By default the OTEL_* variables decide, and the SDK is started and
+   * flushed here; `true` says the caller started it (a test's in-memory exporter).
+   */
+  traced?: boolean;
 }
 
 /**
@@ -49,6 +60,11 @@ export interface StartOptions {
  */
 export async function startPlatform(config: PlatformConfig, options: StartOptions): Promise<StartedPlatform> {
   const env = options.env ?? process.env;
+  const settings = observabilitySettings(env);
+  const logger = options.logger ?? createLogger({ level: settings.logLevel, base: { services: options.services.join(','), ...(config.namespace ? { namespace: config.namespace } : {}) } });
+  const traced = options.traced ?? settings.tracing;
+  // Started before anything opens, so the first spans already have a provider.
+  const tracing: Tracing | null = options.traced === undefined && settings.tracing ? startTracing({ serviceName: `paysaga-${options.services.join('-')}` }) : null;
   // What is open so far, so that a stop — even one asked for by a signal in the middle of starting — closes exactly that.
   let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;
@@ -57,23 +73,24 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   const startedServices = new Set<ServiceName>();
   const authSecret = env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET;
   let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind'] }> | null = null;
-  const transport = openTransport(config, `paysaga-${options.services.join('-')}`);
+  const transport = new TracedTransport(openTransport(config, `paysaga-${options.services.join('-')}`, logger.child({ component: 'kafka' })));
   const steps: ShutdownStep[] = [
     // A SIGTERM during start waits for the start to end (or fail), then stops what it opened.
-    { name: 'finish starting', run: async () => { await starting?.catch(() => undefined); } },
+    { name: 'finish starting', run: async () => { await starting?.catch(loggedAndIgnored(logger, 'debug', 'start had failed; stopping what it opened')); } },
     { name: 'stop HTTP', run: async () => { await http?.close(); } },
     ...options.services.map((name) => ({ name: `stop ${name}`, run: async () => { if (startedServices.has(name)) await services.get(name)?.stop(); } })),
     { name: 'stop gateway simulator', run: async () => { await simulator?.close(); } },
     { name: 'disconnect transport', run: () => transport.close() },
     { name: 'close database', run: async () => { await database?.close(); } },
+    { name: 'flush traces', run: async () => { await tracing?.shutdown(); } },
   ];
-  if (options.installSignals !== false) installGracefulShutdown(steps);
+  if (options.installSignals !== false) installGracefulShutdown(steps, { log: (message) => { logger.info(message); } });
   options.log?.(`paysaga: starting ${options.services.join(', ')} (pid ${process.pid})`);
   const stop = async (): Promise<void> => { for (const step of steps) await step.run(); };
   let ready = false;
 
   starting = (async () => {
-    const opened = await openDatabase({ url: config.databaseUrl, maxConnections: config.databaseMaxConnections });
+    const opened = await openDatabase({ url: config.databaseUrl, maxConnections: config.databaseMaxConnections, logger: logger.child({ component: 'database' }), traced });
     database = opened;
     const db = opened.db;
     await migrateSchema(db, namespacedSchema(config, 'platform'), platformMigrations);
@@ -86,16 +103,16 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     }
     const gatewayUrl = paymentConfig.stripe.apiBase ?? simulator?.url ?? '';
 
-    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, schema: (schema) => namespacedSchema(config, schema) }));
+    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, schema: (schema) => namespacedSchema(config, schema), logger }));
 
-    const server = await createHttpServer({ title: 'paysaga' });
+    const server = await createHttpServer({ title: 'paysaga', logger: logger.child({ component: 'http' }), traced });
     http = server;
     useBearerAuth(server, { secret: authSecret });
     server.get('/health/live', { schema: { hide: true }, config: { auth: false } }, async () => ({ status: 'ok' }));
     server.get('/health/ready', { schema: { hide: true }, config: { auth: false } }, async (_request, reply) => {
       const [kafka, dbUp] = await Promise.all([
         transport.ping(),
-        sql`select 1`.execute(db).then(() => true, () => false),
+        sql`select 1`.execute(db).then(() => true, (error: unknown) => { logger.warn({ err: error }, 'database unreachable (readiness check failed)'); return false; }),
       ]);
       const extra = Object.assign({}, ...[...services.values()].map((service) => service.health?.() ?? {})) as Record<string, string | boolean>;
       // Not ready until every consumer runs. An open gateway breaker degrades payments but the
@@ -118,6 +135,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     }
     await options.afterStart?.({ services });
     ready = true;
+    logger.info({ url, transport: transport.kind, database: opened.kind, tracing: traced }, 'paysaga started');
     return { url, gatewayUrl, databaseKind: opened.kind };
   })();
 
@@ -125,6 +143,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const { url, gatewayUrl, databaseKind } = await starting;
     return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, stop };
   } catch (error) {
+    logger.error({ err: error }, 'paysaga failed to start; stopping what it opened');
     await stop();
     throw error;
   }

@@ -5,6 +5,8 @@ import type { ServiceName } from '../../contracts/define-event.ts';
 import type { Envelope } from '../../contracts/envelope.ts';
 import type { PayloadOf } from '../../contracts/define-event.ts';
 import type { SagaReply } from '../../contracts/events/saga.ts';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
+import { inSpan } from '../observability/spans.ts';
 import type { OutboxMessage } from '../outbox/outbox.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
 import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.ts';
@@ -21,6 +23,8 @@ export interface SagaEngineOptions {
   /** Backoff of retried compensations and past-pivot steps. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Each step-log entry is also a log line (sagaId, sagaType, orderId, step, kind, and the message that caused it). */
+  logger?: Logger;
 }
 
 export interface TimelineEntry {
@@ -56,11 +60,14 @@ const ACTIVE: readonly SagaStatus[] = ['RUNNING', 'COMPENSATING'];
  */
 export class SagaEngine {
   readonly #definitions = new Map<string, AnyDefinition>();
-  readonly #options: Required<SagaEngineOptions>;
+  readonly #options: Required<Omit<SagaEngineOptions, 'logger'>>;
+  readonly #logger: Logger;
 
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
-    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, ...options };
+    const { logger, ...rest } = options;
+    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, ...rest };
+    this.#logger = logger ?? fallbackLogger();
   }
 
   #db(trx: Kysely<unknown>): ReturnType<typeof sagaDb> {
@@ -73,8 +80,22 @@ export class SagaEngine {
     return definition;
   }
 
-  async #log(trx: Kysely<unknown>, sagaId: string, step: string, kind: string, detail: unknown = null): Promise<void> {
-    await this.#db(trx).insertInto('saga_step_log').values({ saga_id: sagaId, step, kind, detail: detail === null ? null : JSON.stringify(detail) }).execute();
+  async #log(trx: Kysely<unknown>, row: Pick<Row, 'id' | 'saga_type' | 'order_id'>, step: string, kind: string, detail: unknown = null): Promise<void> {
+    await this.#db(trx).insertInto('saga_step_log').values({ saga_id: row.id, step, kind, detail: detail === null ? null : JSON.stringify(detail) }).execute();
+    const level = kind === 'failed' || kind === 'timeout' || kind === 'retry' || kind === 'compensated-all' ? 'warn' : 'info';
+    this.#logger[level]({ sagaId: row.id, sagaType: row.saga_type, orderId: row.order_id, step, kind, detail }, `saga ${row.saga_type}: ${step} ${kind}`);
+  }
+
+  /**
+   * One span per saga step: the handling of a step (its start, a reply, an
+   * awaited event, a deadline) runs in a span, and the commands it sends are
+   * its children (their traceparent is the active span's).
+   */
+  #inStep<T>(row: Row, trigger: string, work: () => Promise<T>): Promise<T> {
+    const step = this.#definitions.get(row.saga_type)?.steps[row.step_index]?.name ?? 'end';
+    return inSpan(`saga ${row.saga_type} ${step}`, {
+      attributes: { 'paysaga.saga.id': row.id, 'paysaga.saga.type': row.saga_type, 'paysaga.saga.step': step, 'paysaga.saga.trigger': trigger, 'paysaga.order.id': row.order_id },
+    }, work);
   }
 
   #context(row: Pick<Row, 'id' | 'order_id'>, cause: Envelope | null): MessageContext {
@@ -109,8 +130,10 @@ export class SagaEngine {
       id: input.sagaId, saga_type: definition.name, order_id: input.orderId, status: 'RUNNING', step_index: 0,
       awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: new Date(),
     }).returningAll().executeTakeFirstOrThrow();
-    await this.#log(trx, row.id, 'start', 'started', null);
-    await this.#advance(trx, publish, row, input.data, input.cause ?? null);
+    await this.#inStep(row, 'start', async () => {
+      await this.#log(trx, row, 'start', 'started', null);
+      await this.#advance(trx, publish, row, input.data, input.cause ?? null);
+    });
   }
 
   async #advance(trx: Kysely<unknown>, publish: Publish, initial: Row, data: unknown, cause: Envelope | null): Promise<void> {
@@ -120,19 +143,19 @@ export class SagaEngine {
       for (let index = row.step_index; index < definition.steps.length; index += 1) {
         const step = definition.steps[index] as SagaStep<unknown>;
         if (step.when && !step.when(data)) {
-          await this.#log(trx, row.id, step.name, 'skipped');
+          await this.#log(trx, row, step.name, 'skipped');
           continue;
         }
         if (step.await) {
           const waitMs = typeof step.await.deadlineMs === 'function' ? step.await.deadlineMs(data) : step.await.deadlineMs;
           row = await this.#save(trx, row, { step_index: index, awaiting_command_id: null, data: JSON.stringify(data), attempts: 0, deadline_at: new Date(Date.now() + waitMs) });
-          await this.#log(trx, row.id, step.name, 'waiting', { events: step.await.events.map((event) => event.type), deadlineAt: row.deadline_at?.toISOString() });
+          await this.#log(trx, row, step.name, 'waiting', { events: step.await.events.map((event) => event.type), deadlineAt: row.deadline_at?.toISOString() });
           await this.#replayEarlyEvents(trx, publish, row);
           return;
         }
         const next = step.invoke?.(data) ?? null;
         if (!next) {
-          await this.#log(trx, row.id, step.name, 'skipped');
+          await this.#log(trx, row, step.name, 'skipped');
           continue;
         }
         const commandId = this.#send(row, step.name, next, cause, publish);
@@ -140,11 +163,11 @@ export class SagaEngine {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data), attempts: 0,
           deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
         });
-        await this.#log(trx, row.id, step.name, 'command-sent', { command: next.definition.type, commandId });
+        await this.#log(trx, row, step.name, 'command-sent', { command: next.definition.type, commandId });
         return;
       }
       row = await this.#save(trx, row, { status: 'COMPLETED', step_index: definition.steps.length, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
-      await this.#log(trx, row.id, 'end', 'completed');
+      await this.#log(trx, row, 'end', 'completed');
       for (const extra of definition.onCompleted?.(data) ?? []) this.#send(row, 'completed', extra, cause, publish);
       return;
     }
@@ -158,11 +181,11 @@ export class SagaEngine {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data),
           deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
         });
-        await this.#log(trx, row.id, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
+        await this.#log(trx, row, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
         return;
       }
       row = await this.#save(trx, row, { status: 'COMPENSATED', step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
-      await this.#log(trx, row.id, 'end', 'compensated-all', { reason: row.failure_reason });
+      await this.#log(trx, row, 'end', 'compensated-all', { reason: row.failure_reason });
       for (const extra of definition.onCompensated?.(data) ?? []) this.#send(row, 'compensated', extra, cause, publish);
     }
   }
@@ -175,7 +198,7 @@ export class SagaEngine {
   async #fail(trx: Kysely<unknown>, publish: Publish, row: Row, step: SagaStep<unknown>, data: unknown, reason: string, cause: Envelope | null): Promise<void> {
     if (step.retryOnRefusal) {
       const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#retryDelay(row.attempts)) });
-      await this.#log(trx, saved.id, step.name, 'retry', { reason, attempt: saved.attempts });
+      await this.#log(trx, saved, step.name, 'retry', { reason, attempt: saved.attempts });
       return;
     }
     const failedData = step.onFailure?.(data, reason) ?? data;
@@ -191,30 +214,35 @@ export class SagaEngine {
     const reply = envelope.payload;
     const row = await this.#lock(trx, reply.sagaId);
     if (!row || row.awaiting_command_id !== reply.commandId || !ACTIVE.includes(row.status)) return false;
+    return this.#inStep(row, envelope.type, () => this.#applyReply(trx, publish, row, envelope));
+  }
+
+  async #applyReply(trx: Kysely<unknown>, publish: Publish, row: Row, envelope: Envelope<PayloadOf<typeof SagaReply>>): Promise<boolean> {
+    const reply = envelope.payload;
     const definition = this.#definition(row);
     const step = definition.steps[row.step_index] as SagaStep<unknown>;
     const data: unknown = JSON.parse(row.data);
     if (row.status === 'RUNNING') {
       if (reply.ok) {
         const next = step.onSuccess?.(data, reply.result) ?? data;
-        await this.#log(trx, row.id, step.name, 'succeeded', reply.result);
+        await this.#log(trx, row, step.name, 'succeeded', reply.result);
         const moved = await this.#save(trx, row, { step_index: row.step_index + 1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(next) });
         await this.#advance(trx, publish, moved, next, envelope);
         return true;
       }
-      await this.#log(trx, row.id, step.name, 'failed', { reason: reply.reason });
+      await this.#log(trx, row, step.name, 'failed', { reason: reply.reason });
       await this.#fail(trx, publish, row, step, data, reply.reason ?? `${reply.command} refused`, envelope);
       return true;
     }
     if (reply.ok) {
-      await this.#log(trx, row.id, step.name, 'compensated', reply.result);
+      await this.#log(trx, row, step.name, 'compensated', reply.result);
       const moved = await this.#save(trx, row, { step_index: row.step_index - 1, awaiting_command_id: null, deadline_at: null, attempts: 0 });
       await this.#advance(trx, publish, moved, data, envelope);
       return true;
     }
     // A compensation must succeed: try again later.
     const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#retryDelay(row.attempts)) });
-    await this.#log(trx, saved.id, step.name, 'retry', { reason: reply.reason, attempt: saved.attempts });
+    await this.#log(trx, saved, step.name, 'retry', { reason: reply.reason, attempt: saved.attempts });
     return true;
   }
 
@@ -245,14 +273,16 @@ export class SagaEngine {
     const verdict = step.await?.judge(data, envelope) ?? null;
     if (!verdict) return false;
     const next = verdict.data ?? data;
-    await this.#log(trx, row.id, step.name, verdict.ok ? 'event' : 'failed', { event: envelope.type, eventId: envelope.eventId, ...(verdict.ok ? {} : { reason: verdict.reason }) });
-    if (verdict.ok) {
-      const moved = await this.#save(trx, row, { step_index: row.step_index + 1, deadline_at: null, data: JSON.stringify(next) });
-      await this.#advance(trx, publish, moved, next, envelope);
-    } else {
-      await this.#fail(trx, publish, row, step, next, verdict.reason, envelope);
-    }
-    return true;
+    return this.#inStep(row, envelope.type, async () => {
+      await this.#log(trx, row, step.name, verdict.ok ? 'event' : 'failed', { event: envelope.type, eventId: envelope.eventId, ...(verdict.ok ? {} : { reason: verdict.reason }) });
+      if (verdict.ok) {
+        const moved = await this.#save(trx, row, { step_index: row.step_index + 1, deadline_at: null, data: JSON.stringify(next) });
+        await this.#advance(trx, publish, moved, next, envelope);
+      } else {
+        await this.#fail(trx, publish, row, step, next, verdict.reason, envelope);
+      }
+      return true;
+    });
   }
 
   async #replayEarlyEvents(trx: Kysely<unknown>, publish: Publish, row: Row): Promise<void> {
@@ -277,11 +307,15 @@ export class SagaEngine {
   async fireDeadline(trx: Kysely<unknown>, publish: Publish, sagaId: string): Promise<boolean> {
     const row = await this.#lock(trx, sagaId);
     if (!row || !ACTIVE.includes(row.status) || !row.deadline_at || row.deadline_at > new Date()) return false;
+    return this.#inStep(row, 'deadline', () => this.#fireLocked(trx, publish, row));
+  }
+
+  async #fireLocked(trx: Kysely<unknown>, publish: Publish, row: Row): Promise<boolean> {
     const definition = this.#definition(row);
     const step = definition.steps[row.step_index] as SagaStep<unknown>;
     const data: unknown = JSON.parse(row.data);
     if (row.status === 'RUNNING' && step.await) {
-      await this.#log(trx, row.id, step.name, 'timeout', { reason: step.await.timeoutReason });
+      await this.#log(trx, row, step.name, 'timeout', { reason: step.await.timeoutReason });
       await this.#fail(trx, publish, row, { ...step, retryOnRefusal: false }, data, step.await.timeoutReason, null);
       return true;
     }
@@ -292,7 +326,7 @@ export class SagaEngine {
     const saved = await this.#save(trx, row, {
       awaiting_command_id: commandId, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
     });
-    await this.#log(trx, saved.id, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
+    await this.#log(trx, saved, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
     return true;
   }
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { migrateSchema, type SchemaMigration } from '../database/migrations.ts';
 import { useIdempotencyKeys } from '../http/idempotency-keys.ts';
 import { MessageConsumer } from '../messaging/message-consumer.ts';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import type { RetryPolicy } from '../messaging/retry-policy.ts';
 import type { Transport } from '../messaging/transport.ts';
 import { OutboxRelay } from '../outbox/outbox-relay.ts';
@@ -18,6 +19,8 @@ export interface ServiceRuntimeOptions {
   migrations: Record<string, SchemaMigration>;
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
+  /** The service's logger (the wiring binds `service`); its relay, consumer and workers log through children of it. */
+  logger?: Logger;
 }
 
 /** What every service factory takes; each service adds its own settings. */
@@ -30,6 +33,7 @@ export interface ServiceOptions {
   groupId?: string;
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
+  logger?: Logger;
 }
 
 /** What every running service offers the wiring. */
@@ -61,15 +65,17 @@ export class ServiceRuntime {
   readonly relay: OutboxRelay;
   readonly consumer: MessageConsumer;
   readonly transaction: OutboxTransaction;
+  readonly logger: Logger;
   readonly #workers: BackgroundWorker[] = [];
 
   private constructor(options: ServiceRuntimeOptions) {
     const { db, transport, schema } = options;
     this.db = db;
     this.schema = schema;
-    this.relay = new OutboxRelay({ db, schema, transport, ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}) });
+    this.logger = options.logger ?? fallbackLogger();
+    this.relay = new OutboxRelay({ db, schema, transport, logger: this.logger.child({ component: 'outbox-relay', schema }), ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}) });
     this.consumer = new MessageConsumer({
-      groupId: options.groupId, schema, db, transport, onOutboxWrite: () => this.relay.wake(), ...(options.retry ? { retry: options.retry } : {}),
+      groupId: options.groupId, schema, db, transport, logger: this.logger.child({ component: 'consumer' }), onOutboxWrite: () => this.relay.wake(), ...(options.retry ? { retry: options.retry } : {}),
     });
     this.transaction = outboxTransaction(db, schema, () => this.relay.wake());
   }

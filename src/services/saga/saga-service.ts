@@ -6,6 +6,7 @@ import { SagaReply } from '../../contracts/events/saga.ts';
 import type { MessageConsumer } from '../../platform/messaging/message-consumer.ts';
 import type { RetryPolicy } from '../../platform/messaging/retry-policy.ts';
 import type { Transport } from '../../platform/messaging/transport.ts';
+import type { Logger } from '../../platform/observability/logger.ts';
 import type { OutboxRelay } from '../../platform/outbox/outbox-relay.ts';
 import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction.ts';
 import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
@@ -30,6 +31,7 @@ export interface SagaServiceOptions {
   checkoutWaitMs?: number;
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
+  logger?: Logger;
 }
 
 export interface SagaService {
@@ -56,9 +58,9 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const cancellation = cancellationRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const partial = partialRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
-    schema, ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+    schema, logger: runtime.logger.child({ component: 'saga-engine' }), ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
   });
-  const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000 });
+  const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000, logger: runtime.logger.child({ component: 'deadline-poller' }) });
   runtime.addWorker(deadlines);
 
   consumer.on(SagaReply, async (envelope, context) => { await engine.onReply(context.trx, context.publish, envelope); });

@@ -36,7 +36,7 @@ export function handleSagaCommands(consumer: MessageConsumer, app: PaymentApplic
       if (error instanceof ApiError && error.statusCode < 500) return { ok: true, result: { compensated: false, reason: error.message } };
       throw error;
     }
-    if (refund.status === 'pending') context.afterCommit(() => { void app.executeRefund(refund.id).catch(() => undefined); });
+    if (refund.status === 'pending') context.afterCommit(() => { app.startRefund(refund.id); });
     return { ok: true, result: { compensated: true, action: 'refund', refundId: refund.id } };
   });
 
@@ -45,7 +45,7 @@ export function handleSagaCommands(consumer: MessageConsumer, app: PaymentApplic
       const refund = await app.requestRefundIn(context.trx, payload.paymentId, { refundRequestId: payload.refundRequestId, amount: payload.amount, reason: payload.reason }, context.publish, {
         correlationId: envelope.correlationId, causationId: envelope.eventId,
       });
-      if (refund.status === 'pending') context.afterCommit(() => { void app.executeRefund(refund.id).catch(() => undefined); });
+      if (refund.status === 'pending') context.afterCommit(() => { app.startRefund(refund.id); });
       return { ok: true, result: { refundRequested: true, refundId: refund.id, refundStatus: refund.status } };
     } catch (error) {
       if (error instanceof ApiError && error.statusCode < 500) {
