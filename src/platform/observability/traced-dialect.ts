@@ -36,8 +36,8 @@ function tracedConnection(connection: DatabaseConnection): DatabaseConnection {
 /**
  * A dialect whose queries each run in a client span (PostgreSQL and PGlite
  * alike). Chosen over @opentelemetry/instrumentation-pg, which patches `pg`
- * through require hooks that an ES-module import of `pg` does not pass, and
- * would miss PGlite.
+ * through module-load hooks that must be registered before `pg` is first
+ * imported (an `--import` loader in every process), and would miss PGlite.
  */
 export function tracedDialect(dialect: Dialect): Dialect {
   return forwarding(dialect, {
