@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, trace } from '@opentelemetry/api';
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver } from 'kysely';
 import { inSpan } from './spans.ts';
 
@@ -23,6 +23,8 @@ type ExecuteOptions = Parameters<DatabaseConnection['executeQuery']>[1];
 function tracedConnection(connection: DatabaseConnection): DatabaseConnection {
   return forwarding(connection, {
     executeQuery: <R>(compiled: CompiledQuery, options?: ExecuteOptions) => {
+      // Only inside a trace: the relay's and pollers' idle queries would otherwise each be a trace of their own, several a second.
+      if (!trace.getActiveSpan()?.isRecording()) return connection.executeQuery<R>(compiled, options);
       const operation = operationOf(compiled.sql);
       // The statement text only: parameter values (amounts, ids, notes) never reach a span.
       return inSpan(operation, {
