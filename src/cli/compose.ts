@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Transport } from '../platform/messaging/transport.ts';
 import { loadObservabilityConfig } from '../platform/observability/observability-config.ts';
 import type { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
+import type { Logger } from '../platform/observability/logger.ts';
 import { positiveInteger } from '../platform/config.ts';
 import { createDeliveryService } from '../services/delivery/delivery-service.ts';
 import { createInventoryService } from '../services/inventory/inventory-service.ts';
@@ -43,6 +44,8 @@ export interface CompositionContext {
   schema(name: string): string;
   /** The process's metrics, which every service reports to. */
   metrics?: PlatformMetrics;
+  /** The process's logger; each service gets a child bound to its name. */
+  logger: Logger;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface CompositionContext {
  */
 export async function createService(name: ServiceName, context: CompositionContext): Promise<RunnableService> {
   const { db, transport, env } = context;
-  const own = { db, transport, ...(context.metrics ? { metrics: context.metrics } : {}) };
+  const own = { db, transport, logger: context.logger.child({ service: name }), ...(context.metrics ? { metrics: context.metrics } : {}) };
   switch (name) {
     case 'payment': {
       const config = loadPaymentConfig(env);

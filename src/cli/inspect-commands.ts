@@ -38,7 +38,10 @@ export function registerInspectCommands(program: Command): void {
       await withDatabase(async (database) => {
         for (const service of options.service ? [serviceArg(options.service)] : SERVICE_NAMES) {
           const store = storeOf(database, service);
-          const letters = await store.list({ status: options.status as DeadLetterStatus }).catch(() => []);
+          const letters = await store.list({ status: options.status as DeadLetterStatus }).catch((error: unknown) => {
+            console.error(`${service}: dead letters unreadable: ${error instanceof Error ? error.message : String(error)}`);
+            return [];
+          });
           for (const letter of letters) console.log(`${service}\t${letter.id}\t${letter.topic}[${letter.partition}]@${letter.offset}\t${letter.reason}\t${letter.eventType ?? '-'}\t${letter.error.slice(0, 120)}`);
         }
       });

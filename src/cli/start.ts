@@ -17,6 +17,10 @@ import { healthRoutes, metricsRoute } from '../platform/observability/health.ts'
 import { loadObservabilityConfig } from '../platform/observability/observability-config.ts';
 import { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import type { Transport } from '../platform/messaging/transport.ts';
+import { createLogger, loggedAndIgnored, type Logger } from '../platform/observability/logger.ts';
+import { observabilitySettings } from '../platform/observability/observability-settings.ts';
+import { TracedTransport } from '../platform/observability/traced-transport.ts';
+import { startTracing, type Tracing } from '../platform/observability/tracing.ts';
 import { loadPaymentConfig } from '../services/payment/payment-config.ts';
 import { createService, SERVICE_SCHEMAS, type RunnableService, type ServiceName } from './compose.ts';
 
@@ -48,6 +52,13 @@ export interface StartOptions {
   afterStart?: (context: { services: Map<ServiceName, RunnableService> }) => Promise<void>;
   /** Told when the process starts starting (signals are handled from then on). */
   log?: (line: string) => void;
+  /** The process's logger; by default JSON lines on stdout at LOG_LEVEL (pretty on a terminal). Tests pass one writing to a stream. */
+  logger?: Logger;
+  /**
+   * Whether spans are recorded. By default the OTEL_* variables decide, and the SDK is started and
+   * flushed here; `true` says the caller started it (a test's in-memory exporter).
+   */
+  traced?: boolean;
 }
 
 /**
@@ -58,6 +69,11 @@ export interface StartOptions {
  */
 export async function startPlatform(config: PlatformConfig, options: StartOptions): Promise<StartedPlatform> {
   const env = options.env ?? process.env;
+  const settings = observabilitySettings(env);
+  const logger = options.logger ?? createLogger({ level: settings.logLevel, base: { services: options.services.join(','), ...(config.namespace ? { namespace: config.namespace } : {}) } });
+  const traced = options.traced ?? settings.tracing;
+  // Started before anything opens, so the first spans already have a provider.
+  const tracing: Tracing | null = options.traced === undefined && settings.tracing ? startTracing({ serviceName: `paysaga-${options.services.join('-')}` }) : null;
   // What is open so far, so that a stop — even one asked for by a signal in the middle of starting — closes exactly that.
   let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;
@@ -66,25 +82,26 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   const startedServices = new Set<ServiceName>();
   const authSecret = env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET;
   let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind']; server: FastifyInstance; db: Kysely<unknown> }> | null = null;
-  const transport = openTransport(config, `paysaga-${options.services.join('-')}`);
+  const transport = new TracedTransport(openTransport(config, `paysaga-${options.services.join('-')}`, logger.child({ component: 'kafka' })));
   const metrics = new PlatformMetrics();
   const observability = loadObservabilityConfig(env);
   const steps: ShutdownStep[] = [
     // A SIGTERM during start waits for the start to end (or fail), then stops what it opened.
-    { name: 'finish starting', run: async () => { await starting?.catch(() => undefined); } },
+    { name: 'finish starting', run: async () => { await starting?.catch(loggedAndIgnored(logger, 'debug', 'start had failed; stopping what it opened')); } },
     { name: 'stop HTTP', run: async () => { await http?.close(); } },
     ...options.services.map((name) => ({ name: `stop ${name}`, run: async () => { if (startedServices.has(name)) await services.get(name)?.stop(); } })),
     { name: 'stop gateway simulator', run: async () => { await simulator?.close(); } },
     { name: 'disconnect transport', run: () => transport.close() },
     { name: 'close database', run: async () => { await database?.close(); } },
+    { name: 'flush traces', run: async () => { await tracing?.shutdown(); } },
   ];
-  if (options.installSignals !== false) installGracefulShutdown(steps);
+  if (options.installSignals !== false) installGracefulShutdown(steps, { log: (message) => { logger.info(message); } });
   options.log?.(`paysaga: starting ${options.services.join(', ')} (pid ${process.pid})`);
   const stop = async (): Promise<void> => { for (const step of steps) await step.run(); };
   let ready = false;
 
   starting = (async () => {
-    const opened = await openDatabase({ url: config.databaseUrl, maxConnections: config.databaseMaxConnections });
+    const opened = await openDatabase({ url: config.databaseUrl, maxConnections: config.databaseMaxConnections, logger: logger.child({ component: 'database' }), traced });
     database = opened;
     const db = opened.db;
     await migrateSchema(db, namespacedSchema(config, 'platform'), platformMigrations);
@@ -97,13 +114,13 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     }
     const gatewayUrl = paymentConfig.stripe.apiBase ?? simulator?.url ?? '';
 
-    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, metrics, schema: (schema) => namespacedSchema(config, schema) }));
+    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, metrics, schema: (schema) => namespacedSchema(config, schema), logger }));
 
-    const server = await createHttpServer({ title: 'paysaga', metrics: metrics.http });
+    const server = await createHttpServer({ title: 'paysaga', metrics: metrics.http, logger: logger.child({ component: 'http' }), traced });
     http = server;
     useBearerAuth(server, { secret: authSecret });
     healthRoutes(server, {
-      services: options.services, started: () => ready, transport, metrics, outboxReadyMaxAgeMs: observability.outboxReadyMaxAgeMs,
+      services: options.services, started: () => ready, transport, metrics, outboxReadyMaxAgeMs: observability.outboxReadyMaxAgeMs, logger: logger.child({ component: 'health' }),
       database: async () => { await sql`select 1`.execute(db); return true; },
     });
     metricsRoute(server, metrics);
@@ -122,6 +139,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     }
     await options.afterStart?.({ services });
     ready = true;
+    logger.info({ url, transport: transport.kind, database: opened.kind, tracing: traced }, 'paysaga started');
     return { url, gatewayUrl, databaseKind: opened.kind, server, db };
   })();
 
@@ -129,6 +147,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const { url, gatewayUrl, databaseKind, server, db } = await starting;
     return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, metrics, http: server, db, stop };
   } catch (error) {
+    logger.error({ err: error }, 'paysaga failed to start; stopping what it opened');
     await stop();
     throw error;
   }

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { findDefinition, isKnownType } from './catalogue.ts';
@@ -28,13 +29,29 @@ function issuesOf(validator: { Errors(value: unknown): Iterable<{ instancePath: 
   return [...validator.Errors(value)].slice(0, 10).map((error) => `${error.instancePath || '/'} ${error.message}`);
 }
 
-export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+/** The active span's W3C traceparent, when tracing records one (OpenTelemetry's API is a no-op without its SDK). */
+function activeTraceparent(): { traceId: string; traceparent: string } | null {
+  const span = trace.getActiveSpan()?.spanContext();
+  if (!span || !trace.isSpanContextValid(span)) return null;
+  return { traceId: span.traceId, traceparent: `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 0xff).toString(16).padStart(2, '0')}` };
 }
 
-/** A child span of the same trace: keeps the trace id, makes a new parent id. */
+/** A message starting a trace: the active span's context if there is one (the HTTP request's), else a fresh trace id. */
+export function newTraceparent(): string {
+  return activeTraceparent()?.traceparent ?? `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
+
+/**
+ * A message caused by `parent`: in the same trace, as a child of the active
+ * span when that span belongs to this trace (the consume span or saga step
+ * that is writing it); otherwise (tracing off, or work done outside the
+ * trace, such as a webhook or a reconciler pass) with a new parent id, so the
+ * trace id — and with it correlation — always carries on.
+ */
 export function childTraceparent(parent: string): string {
   const [version, traceId, , flags] = parent.split('-');
+  const active = activeTraceparent();
+  if (active && active.traceId === traceId) return active.traceparent;
   return `${version}-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
 }
 

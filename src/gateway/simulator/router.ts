@@ -50,6 +50,7 @@ function safeDecode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
+    // not logged: a malformed escape in a path segment is matched literally, as Stripe does
     return segment;
   }
 }

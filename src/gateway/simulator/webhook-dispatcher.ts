@@ -167,10 +167,12 @@ export class WebhookDispatcher {
         redirect: 'manual',
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.attemptTimeoutMs ?? 10_000)]),
       });
+      // not logged: the body of a webhook answer is drained, never read; only the status counts
       await response.arrayBuffer().catch(() => undefined);
       return response.status >= 200 && response.status < 300;
     } catch {
-      return false; // refused, reset, timed out or aborted by close(): a failed attempt
+      // not logged: refused, reset, timed out or aborted by close() is a failed attempt, recorded as such in the event log
+      return false;
     } finally {
       this.inFlight.delete(controller);
     }

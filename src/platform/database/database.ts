@@ -1,6 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
+import { tracedDialect } from '../observability/traced-dialect.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -17,6 +19,10 @@ export interface DatabaseOptions {
   url: string;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /** Pool errors (an idle client losing its server) are logged here. */
+  logger?: Logger;
+  /** Each query in a client span (only when tracing is on). */
+  traced?: boolean;
 }
 
 const INT8_OID = 20;
@@ -25,12 +31,14 @@ const parseInt8 = (value: string): bigint => BigInt(value);
 const int8AsBigInt = ((oid: number, format?: 'text' | 'binary'): unknown =>
   oid === INT8_OID ? parseInt8 : (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format)) as pg.CustomTypesConfig['getTypeParser'];
 
+const traceIf = (options: DatabaseOptions, dialect: Dialect): Dialect => (options.traced ? tracedDialect(dialect) : dialect);
+
 /** Opens PostgreSQL (through `pg`) or PGlite behind the same typed SQL layer (Kysely). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url.startsWith('pglite://')) {
     const location = options.url.slice('pglite://'.length);
     const pglite = await PGlite.create(location === 'memory' ? undefined : location, { parsers: { [INT8_OID]: parseInt8 } });
-    const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+    const db = new Kysely<unknown>({ dialect: traceIf(options, new PGliteDialect(pglite)) });
     return { kind: 'pglite', db, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -39,7 +47,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     types: { getTypeParser: int8AsBigInt },
   });
   // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const logger = options.logger ?? fallbackLogger();
+  pool.on('error', (error) => { logger.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool replaces it'); });
+  const db = new Kysely<unknown>({ dialect: traceIf(options, new PostgresDialect({ pool })) });
   return { kind: 'postgres', db, close: () => db.destroy() };
 }

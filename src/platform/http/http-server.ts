@@ -1,6 +1,8 @@
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HttpMetrics } from '../observability/http-metrics.ts';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { ApiError, errorBody } from './api-error.ts';
 import { hideClientSecrets } from './client-secret-visibility.ts';
 import { findUnstorableText } from './storable-text.ts';
@@ -12,10 +14,10 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Counts every response (before any route is added, so all of them are). */
   metrics?: HttpMetrics;
-  /** Level of the request logger (default LOG_LEVEL, else info); a 5xx is logged at error with its stack. */
-  logLevel?: string;
-  /** Where log lines go (default stdout); tests read them. */
-  logStream?: NodeJS.WritableStream;
+  /** Fastify's logger (request lines, 5xx errors with their stack); a child of the process's logger. */
+  logger?: Logger;
+  /** Opens a server span per request (@fastify/otel), continuing an incoming traceparent. Only when tracing is on. */
+  traced?: boolean;
 }
 
 export interface RegisteredRoute {
@@ -48,15 +50,17 @@ function isFastifyError(error: unknown): error is FastifyError {
  * and the OpenAPI document built from the routes' schemas at /openapi.json.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = options.logger ?? fallbackLogger();
   const app = Fastify({
-    logger: { level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info', ...(options.logStream ? { stream: options.logStream } : {}) },
-    // Only failures are logged here; request and response lines belong to the observability work.
-    logController: new LogController({ disableRequestLogging: true }),
+    loggerInstance,
+    // One line per request, written below at a level that follows its outcome, instead of Fastify's two at info.
+    disableRequestLogging: true,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     // A URL find-my-way cannot decode (`%E0%A4%A`) gets the structured 400 too.
     frameworkErrors: (error, _request, reply) => { void (reply as FastifyReply).code(400).send(errorBody(error.code.toLowerCase(), error.message)); },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
+  if (options.traced) await app.register(new FastifyOtelInstrumentation().plugin());
   options.metrics?.instrument(app);
   const routes: RegisteredRoute[] = [];
   registered.set(app, routes);
@@ -77,6 +81,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       info: { title: options.title, version: options.version ?? '0.1.0' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+    request.log[level]({ method: request.method, route: request.routeOptions.url ?? null, url: request.url.split('?')[0], statusCode: status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: false } }, async () => app.swagger());
 

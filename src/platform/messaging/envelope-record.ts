@@ -1,7 +1,7 @@
 import type { Envelope } from '../../contracts/envelope.ts';
 import type { OutgoingRecord } from './transport.ts';
 
-/** Kafka headers that mirror envelope fields, so tools (kcat, tracing) can read them without parsing the value. */
+/** Kafka headers that mirror envelope fields, so tools (kcat, tracing, the logs of a publish) can read them without parsing the value. */
 export function envelopeHeaders(envelope: Envelope): Record<string, string> {
   return {
     'content-type': 'application/json',
@@ -10,6 +10,7 @@ export function envelopeHeaders(envelope: Envelope): Record<string, string> {
     'paysaga-version': String(envelope.version),
     'paysaga-source': envelope.source,
     'paysaga-correlation-id': envelope.correlationId,
+    ...(envelope.causationId ? { 'paysaga-causation-id': envelope.causationId } : {}),
     traceparent: envelope.traceparent,
   };
 }

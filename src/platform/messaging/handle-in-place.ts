@@ -1,3 +1,4 @@
+import type { Logger } from '../observability/logger.ts';
 import { backoffDelay } from '../utils/backoff.ts';
 import { sleep } from '../utils/sleep.ts';
 import type { IncomingRecord, RecordHandler } from './transport.ts';
@@ -7,14 +8,21 @@ import type { IncomingRecord, RecordHandler } from './transport.ts';
  * — a record is never skipped. Returns false when the worker stopped (or
  * abandoned the record) first: the caller must then not commit its offset.
  */
-export async function handleInPlace(handler: RecordHandler, record: IncomingRecord, stopping: AbortSignal, abandon: AbortSignal): Promise<boolean> {
+export async function handleInPlace(handler: RecordHandler, record: IncomingRecord, stopping: AbortSignal, abandon: AbortSignal, logger: Logger): Promise<boolean> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       await handler(record, abandon);
       return !abandon.aborted;
-    } catch {
-      if (stopping.aborted) return false;
-      await sleep(backoffDelay(attempt, { initialMs: 50, maxMs: 2_000 }), stopping);
+    } catch (error) {
+      const where = { topic: record.topic, partition: record.partition, offset: record.offset.toString(), eventId: record.headers['paysaga-event-id'] ?? null };
+      if (stopping.aborted) {
+        logger.info({ ...where, err: error }, 'record left uncommitted on stop; it will be delivered again');
+        return false;
+      }
+      const delayMs = backoffDelay(attempt, { initialMs: 50, maxMs: 2_000 });
+      // The partition waits on this record (it is never skipped): an operator must see why.
+      logger.error({ ...where, err: error, attempt: attempt + 1, retryInMs: delayMs }, 'record handler rejected; the partition waits and retries it');
+      await sleep(delayMs, stopping);
       if (stopping.aborted) return false;
     }
   }

@@ -6,6 +6,8 @@ import type { Envelope } from '../../contracts/envelope.ts';
 import { baseTopicOf, deadLetterTopicOf, retryTopicOf } from '../../contracts/topics.ts';
 import { platformDb } from '../database/platform-tables.ts';
 import { claimInbox } from '../inbox/inbox.ts';
+import { addLogFields, envelopeFields, incomingMessageFields, withLogFields } from '../observability/log-context.ts';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { enqueueEvents, enqueueRecords, type OutboxMessage } from '../outbox/outbox.ts';
 import { sleep } from '../utils/sleep.ts';
 import { RetryHeaders } from './headers.ts';
@@ -49,6 +51,8 @@ export interface MessageConsumerOptions {
   /** Called after a transaction that wrote outbox rows committed (wakes the relay). */
   onOutboxWrite?: () => void;
   observer?: ConsumerObserver;
+  /** Every line it writes about a record carries the record's fields (eventId, type, correlationId, …, consumer group). */
+  logger?: Logger;
 }
 
 type AnyHandler = (envelope: Envelope, context: HandlerContext) => Promise<void>;
@@ -75,6 +79,7 @@ function isPermanent(error: unknown): boolean {
 export class MessageConsumer {
   readonly #options: MessageConsumerOptions;
   readonly #policy: RetryPolicy;
+  readonly #logger: Logger;
   readonly #handlers = new Map<string, AnyHandler>();
   readonly #deadLetterHandlers = new Map<string, DeadLetterHandler<unknown>>();
   readonly #topics = new Set<string>();
@@ -83,6 +88,7 @@ export class MessageConsumer {
   constructor(options: MessageConsumerOptions) {
     this.#options = options;
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#logger = options.logger ?? fallbackLogger();
   }
 
   on<P extends TSchema>(definition: EventDefinition<P>, handler: EventHandler<Static<P>>, options: { onDeadLetter?: DeadLetterHandler<Static<P>> } = {}): this {
@@ -99,8 +105,11 @@ export class MessageConsumer {
 
   async start(): Promise<void> {
     this.#subscription = await this.#options.transport.subscribe({
-      groupId: this.#options.groupId, topics: this.topics, handler: (record, signal) => this.#process(record, signal),
+      groupId: this.#options.groupId, topics: this.topics, logger: this.#logger,
+      // Every line written while a record is handled — here, in the handler, in the saga engine — carries its fields.
+      handler: (record, signal) => withLogFields(incomingMessageFields(record, this.#options.groupId), () => this.#process(record, signal)),
     });
+    this.#logger.info({ consumerGroup: this.#options.groupId, topics: this.topics }, 'consumer started');
   }
 
   get subscription(): Subscription | null {
@@ -119,6 +128,7 @@ export class MessageConsumer {
       await this.#deadLetter(record, decoded.reason, decoded.detail, null, decoded, this.#attemptOf(record));
       return;
     }
+    addLogFields(envelopeFields(decoded.envelope));
     const handler = this.#handlers.get(decoded.envelope.type);
     if (!handler) return; // another type on a shared topic: not this group's business
     let lastError: unknown;
@@ -128,6 +138,7 @@ export class MessageConsumer {
         return;
       } catch (error) {
         lastError = error;
+        this.#logger.warn({ err: error, attempt, of: this.#policy.inPlaceAttempts, permanent: isPermanent(error) }, 'handler failed');
         if (isPermanent(error) || signal.aborted) break;
         if (attempt < this.#policy.inPlaceAttempts) await sleep(this.#policy.inPlaceDelayMs * attempt, signal);
       }
@@ -152,12 +163,15 @@ export class MessageConsumer {
       return true;
     });
     if (!fresh) {
+      this.#logger.debug('duplicate delivery: already handled, skipped');
       observer?.duplicate?.(record, envelope);
       return;
     }
     if (outgoing.length > 0) this.#options.onOutboxWrite?.();
     for (const task of committed) task();
-    observer?.handled?.(record, envelope, performance.now() - started);
+    const durationMs = performance.now() - started;
+    this.#logger.debug({ durationMs: Math.round(durationMs * 10) / 10, published: outgoing.length }, 'handled');
+    observer?.handled?.(record, envelope, durationMs);
   }
 
   #attemptOf(record: IncomingRecord): number {
@@ -196,6 +210,8 @@ export class MessageConsumer {
     await this.#options.db.transaction().execute((trx) =>
       enqueueRecords(trx, this.#options.schema, [{ topic, key: record.key, value: record.value, headers, eventId: envelope.eventId }]));
     this.#options.onOutboxWrite?.();
+    this.#logger.warn({ err: error, delayedAttempt: attempt, of: this.#policy.delayedAttempts, retryTopic: topic, notBefore: new Date(Number(headers[RetryHeaders.notBefore])).toISOString() },
+      'handler failed in place; sent to the retry topic');
     this.#options.observer?.retried?.(record, attempt, error);
   }
 
@@ -231,6 +247,7 @@ export class MessageConsumer {
       await db.transaction().execute((trx) => write(trx, `${error}; answering it failed: ${errorText(failure).message}`));
     }
     this.#options.onOutboxWrite?.();
+    this.#logger.error({ reason, error, attempts, deadLetterTopic: deadLetterTopicOf(baseTopic) }, 'dead-lettered');
     this.#options.observer?.deadLettered?.(record, reason, error);
   }
 }

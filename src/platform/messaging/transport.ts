@@ -14,6 +14,8 @@
  *   resolved when its member went away is redelivered to the next owner;
  * - a group that has never committed starts at the earliest record.
  */
+import type { Logger } from '../observability/logger.ts';
+
 export interface OutgoingRecord {
   topic: string;
   key: string;
@@ -35,6 +37,8 @@ export interface SubscribeOptions {
   groupId: string;
   topics: readonly string[];
   handler: RecordHandler;
+  /** Where the adapter reports a handler rejection it retries in place, and its own client errors. */
+  logger?: Logger;
 }
 
 export interface PartitionAssignment {

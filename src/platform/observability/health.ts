@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from './logger.ts';
 import type { PlatformMetrics } from './platform-metrics.ts';
 
 export type ComponentStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -13,6 +14,8 @@ export interface HealthInputs {
   metrics: PlatformMetrics;
   /** An unpublished outbox row older than this makes the process not ready. */
   outboxReadyMaxAgeMs: number;
+  /** A failed check is a warning with its cause (the answer says only up or down). */
+  logger: Logger;
 }
 
 export interface HealthReport {
@@ -34,8 +37,8 @@ export interface HealthReport {
  */
 export async function checkHealth(inputs: HealthInputs): Promise<HealthReport> {
   const [transportUp, databaseUp, outboxes] = await Promise.all([
-    inputs.transport.ping().catch(() => false),
-    inputs.database().catch(() => false),
+    inputs.transport.ping().catch((error: unknown) => { inputs.logger.warn({ err: error }, 'health: transport check failed'); return false; }),
+    inputs.database().catch((error: unknown) => { inputs.logger.warn({ err: error }, 'health: database unreachable'); return false; }),
     inputs.metrics.outboxes(),
   ]);
   const started = inputs.started();

@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { platformDb } from '../database/platform-tables.ts';
 import type { OutgoingRecord, Transport } from '../messaging/transport.ts';
+import { outgoingMessageFields } from '../observability/log-context.ts';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { backoffDelay } from '../utils/backoff.ts';
 import { sleep } from '../utils/sleep.ts';
 
@@ -13,9 +15,10 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Published rows are kept this long for audit, then deleted. */
   retentionMs?: number;
-  onError?: (error: unknown) => void;
   /** Told of each batch once it is published and marked (metrics). */
   onPublished?: (records: readonly OutgoingRecord[]) => void;
+  /** Publish failures (broker away) are warnings while the relay backs off; each published record is a debug line. */
+  logger?: Logger;
 }
 
 /**
@@ -26,14 +29,17 @@ export interface OutboxRelayOptions {
  * marked, and the relay retries with backoff while the service keeps writing.
  */
 export class OutboxRelay {
-  readonly #options: Required<Omit<OutboxRelayOptions, 'onError' | 'onPublished'>> & Pick<OutboxRelayOptions, 'onError' | 'onPublished'>;
+  readonly #options: Required<Omit<OutboxRelayOptions, 'logger' | 'onPublished'>> & Pick<OutboxRelayOptions, 'onPublished'>;
+  readonly #logger: Logger;
   #wake = new AbortController();
   #stopping = new AbortController();
   #loop: Promise<void> | null = null;
   #published = 0;
 
   constructor(options: OutboxRelayOptions) {
-    this.#options = { batchSize: 500, pollIntervalMs: 200, retentionMs: 3_600_000, ...options };
+    const { logger, ...rest } = options;
+    this.#options = { batchSize: 500, pollIntervalMs: 200, retentionMs: 3_600_000, ...rest };
+    this.#logger = logger ?? fallbackLogger();
   }
 
   /** Records published by this relay since it started. */
@@ -65,6 +71,7 @@ export class OutboxRelay {
         topic: row.topic, key: row.key, value: Buffer.from(row.value), headers: JSON.parse(row.headers) as Record<string, string>,
       }));
       await transport.publish(published);
+      if (this.#logger.isLevelEnabled('debug')) for (const record of published) this.#logger.debug(outgoingMessageFields(record), 'published');
       await outbox.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', rows.map((row) => row.id)).execute();
       return rows.length;
     });
@@ -98,8 +105,10 @@ export class OutboxRelay {
         if (count === this.#options.batchSize) continue;
         if (!wake.aborted) await sleep(this.#options.pollIntervalMs, AbortSignal.any([wake, this.#stopping.signal]));
       } catch (error) {
-        this.#options.onError?.(error);
-        await sleep(backoffDelay(failures++, { initialMs: 100, maxMs: 5_000 }), this.#stopping.signal);
+        const delayMs = backoffDelay(failures++, { initialMs: 100, maxMs: 5_000 });
+        // A broker away for a moment is a warning; one that stays away (about a minute of backoff) is an error.
+        this.#logger[failures >= 15 ? 'error' : 'warn']({ err: error, failures, retryInMs: delayMs }, 'outbox publish failed; nothing marked, retrying');
+        await sleep(delayMs, this.#stopping.signal);
       }
       if (wake.aborted) this.#wake = new AbortController();
     }
@@ -114,9 +123,11 @@ export class OutboxRelay {
       try {
         if ((await this.publishBatch()) === 0 && (await this.backlog()) === 0) return;
       } catch (error) {
-        this.#options.onError?.(error);
+        this.#logger.warn({ err: error }, 'outbox flush on stop failed; retrying until the stop deadline');
         await sleep(200);
       }
     }
+    this.#logger.error({ backlog: await this.backlog().catch((error: unknown) => { this.#logger.error({ err: error }, 'outbox backlog unreadable'); return null; }) },
+      'outbox relay stopped with unpublished rows; the next start publishes them');
   }
 }

@@ -7,6 +7,8 @@ import type { PayloadOf } from '../../contracts/define-event.ts';
 import type { SagaReply } from '../../contracts/events/saga.ts';
 import type { OutboxMessage } from '../outbox/outbox.ts';
 import type { AfterCommit } from '../outbox/outbox-transaction.ts';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
+import { inSpan } from '../observability/spans.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
 import { DEAD_LETTERED, endOfFailure, moveOnGiveUp, moveOnTrouble, storableReason, type Trouble, type TroubleLimits } from './saga-moves.ts';
 import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.ts';
@@ -36,6 +38,8 @@ export interface SagaEngineOptions {
   /** Retries of a refused past-pivot step or compensation; then the saga gives up on it. */
   maxRefusalRetries?: number;
   observer?: SagaObserver | null;
+  /** Each step-log entry is also a log line (sagaId, sagaType, orderId, step, kind, and the message that caused it). */
+  logger?: Logger;
 }
 
 export interface TimelineEntry {
@@ -75,14 +79,17 @@ const ACTIVE: readonly SagaStatus[] = ['RUNNING', 'COMPENSATING'];
  */
 export class SagaEngine {
   readonly #definitions = new Map<string, AnyDefinition>();
-  readonly #options: Required<SagaEngineOptions>;
+  readonly #options: Required<Omit<SagaEngineOptions, 'logger'>>;
+  readonly #logger: Logger;
 
   /** Each transaction's after-commit hook, so transitions are observed only once they are durable. */
   readonly #afterCommit = new WeakMap<Kysely<unknown>, AfterCommit>();
 
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
-    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, observer: null, ...options };
+    const { logger, ...rest } = options;
+    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, observer: null, ...rest };
+    this.#logger = logger ?? fallbackLogger();
   }
 
   get #limits(): TroubleLimits {
@@ -117,8 +124,23 @@ export class SagaEngine {
     return definition;
   }
 
-  async #log(trx: Kysely<unknown>, sagaId: string, step: string, kind: string, detail: unknown = null): Promise<void> {
-    await this.#db(trx).insertInto('saga_step_log').values({ saga_id: sagaId, step, kind, detail: detail === null ? null : JSON.stringify(detail) }).execute();
+  async #log(trx: Kysely<unknown>, row: Pick<Row, 'id' | 'saga_type' | 'order_id'>, step: string, kind: string, detail: unknown = null): Promise<void> {
+    await this.#db(trx).insertInto('saga_step_log').values({ saga_id: row.id, step, kind, detail: detail === null ? null : JSON.stringify(detail) }).execute();
+    const level = ['gave-up', 'abandoned', 'compensation-abandoned'].includes(kind) ? 'error'
+      : ['failed', 'compensation-failed', 'timeout', 'retry', 'compensated-all'].includes(kind) ? 'warn' : 'info';
+    this.#logger[level]({ sagaId: row.id, sagaType: row.saga_type, orderId: row.order_id, step, kind, detail }, `saga ${row.saga_type}: ${step} ${kind}`);
+  }
+
+  /**
+   * One span per saga step: the handling of a step (its start, a reply, an
+   * awaited event, a deadline) runs in a span, and the commands it sends are
+   * its children (their traceparent is the active span's).
+   */
+  #inStep<T>(row: Row, trigger: string, work: () => Promise<T>): Promise<T> {
+    const step = this.#definitions.get(row.saga_type)?.steps[row.step_index]?.name ?? 'end';
+    return inSpan(`saga ${row.saga_type} ${step}`, {
+      attributes: { 'paysaga.saga.id': row.id, 'paysaga.saga.type': row.saga_type, 'paysaga.saga.step': step, 'paysaga.saga.trigger': trigger, 'paysaga.order.id': row.order_id },
+    }, work);
   }
 
   #context(row: Pick<Row, 'id' | 'order_id'>, cause: Envelope | null): MessageContext {
@@ -159,9 +181,11 @@ export class SagaEngine {
       awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: new Date(),
     }).onConflict((conflict) => conflict.column('id').doNothing()).returningAll().executeTakeFirst();
     if (!row) return false;
-    await this.#log(trx, row.id, 'start', 'started', null);
+    await this.#log(trx, row, 'start', 'started', null);
     this.#observe(trx, (observer) => { observer.started(definition.name); });
-    await this.#advance(trx, publish, row, input.data, input.cause ?? null);
+    await this.#inStep(row, 'start', async () => {
+      await this.#advance(trx, publish, row, input.data, input.cause ?? null);
+    });
     return true;
   }
 
@@ -172,19 +196,19 @@ export class SagaEngine {
       for (let index = row.step_index; index < definition.steps.length; index += 1) {
         const step = definition.steps[index] as SagaStep<unknown>;
         if (step.when && !step.when(data)) {
-          await this.#log(trx, row.id, step.name, 'skipped');
+          await this.#log(trx, row, step.name, 'skipped');
           continue;
         }
         if (step.await) {
           const waitMs = typeof step.await.deadlineMs === 'function' ? step.await.deadlineMs(data) : step.await.deadlineMs;
           row = await this.#save(trx, row, { step_index: index, awaiting_command_id: null, data: JSON.stringify(data), attempts: 0, deadline_at: new Date(Date.now() + waitMs) });
-          await this.#log(trx, row.id, step.name, 'waiting', { events: step.await.events.map((event) => event.type), deadlineAt: row.deadline_at?.toISOString() });
+          await this.#log(trx, row, step.name, 'waiting', { events: step.await.events.map((event) => event.type), deadlineAt: row.deadline_at?.toISOString() });
           await this.#replayEarlyEvents(trx, publish, row);
           return;
         }
         const next = step.invoke?.(data) ?? null;
         if (!next) {
-          await this.#log(trx, row.id, step.name, 'skipped');
+          await this.#log(trx, row, step.name, 'skipped');
           continue;
         }
         const commandId = this.#send(row, step.name, next, cause, publish);
@@ -192,11 +216,11 @@ export class SagaEngine {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data), attempts: 0,
           deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
         });
-        await this.#log(trx, row.id, step.name, 'command-sent', { command: next.definition.type, commandId });
+        await this.#log(trx, row, step.name, 'command-sent', { command: next.definition.type, commandId });
         return;
       }
       row = await this.#save(trx, row, { status: 'COMPLETED', step_index: definition.steps.length, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
-      await this.#log(trx, row.id, 'end', 'completed');
+      await this.#log(trx, row, 'end', 'completed');
       const lifetimeMs = Date.now() - row.created_at.getTime();
       this.#observe(trx, (observer) => { observer.finished(row.saga_type, 'completed', lifetimeMs); });
       for (const extra of definition.onCompleted?.(data) ?? []) this.#send(row, 'completed', extra, cause, publish);
@@ -212,7 +236,7 @@ export class SagaEngine {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data),
           deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
         });
-        await this.#log(trx, row.id, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
+        await this.#log(trx, row, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
         return;
       }
       const abandoned = await this.#db(trx).selectFrom('saga_step_log').select('id').where('saga_id', '=', row.id).where('kind', '=', 'compensation-abandoned').execute();
@@ -224,7 +248,7 @@ export class SagaEngine {
   async #end(trx: Kysely<unknown>, publish: Publish, initial: Row, status: 'COMPENSATED' | 'FAILED', data: unknown, cause: Envelope | null): Promise<void> {
     const definition = this.#definition(initial);
     const row = await this.#save(trx, initial, { status, step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
-    await this.#log(trx, row.id, 'end', status === 'COMPENSATED' ? 'compensated-all' : 'failed', { reason: row.failure_reason });
+    await this.#log(trx, row, 'end', status === 'COMPENSATED' ? 'compensated-all' : 'failed', { reason: row.failure_reason });
     const lifetimeMs = Date.now() - row.created_at.getTime();
     this.#observe(trx, (observer) => { observer.finished(row.saga_type, status === 'COMPENSATED' ? 'compensated' : 'failed', lifetimeMs); });
     const notices = status === 'COMPENSATED' ? definition.onCompensated?.(data) : (definition.onFailed ?? definition.onCompensated)?.(data);
@@ -269,17 +293,17 @@ export class SagaEngine {
         return;
       }
       const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#retryDelay(row.attempts)) });
-      await this.#log(trx, saved.id, step.name, 'retry', { reason: storableReason(reason), trouble, attempt: saved.attempts });
+      await this.#log(trx, saved, step.name, 'retry', { reason: storableReason(reason), trouble, attempt: saved.attempts });
       return;
     }
     const why = `${step.name}: gave up after ${row.attempts + 1} sends (${trouble}): ${reason}`;
     const giveUp = moveOnGiveUp(phase, step.optional === true);
     if (giveUp.kind === 'compensate-including-step') {
-      await this.#log(trx, row.id, step.name, 'gave-up', { reason: storableReason(why) });
+      await this.#log(trx, row, step.name, 'gave-up', { reason: storableReason(why) });
       await this.#fail(trx, publish, row, step, data, why, cause, true);
       return;
     }
-    await this.#log(trx, row.id, step.name, giveUp.kind === 'skip-step' ? 'abandoned' : 'compensation-abandoned', { reason: storableReason(why) });
+    await this.#log(trx, row, step.name, giveUp.kind === 'skip-step' ? 'abandoned' : 'compensation-abandoned', { reason: storableReason(why) });
     const moved = await this.#save(trx, row, {
       step_index: row.step_index + (giveUp.kind === 'skip-step' ? 1 : -1), awaiting_command_id: null, deadline_at: null, attempts: 0,
     });
@@ -297,7 +321,7 @@ export class SagaEngine {
     const saved = await this.#save(trx, row, {
       awaiting_command_id: commandId, attempts: counted ? row.attempts : row.attempts + 1, deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
     });
-    await this.#log(trx, saved.id, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
+    await this.#log(trx, saved, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
     return true;
   }
 
@@ -307,19 +331,24 @@ export class SagaEngine {
     const reply = envelope.payload;
     const row = await this.#lock(trx, reply.sagaId);
     if (!row || row.awaiting_command_id !== reply.commandId || !ACTIVE.includes(row.status)) return false;
+    return this.#inStep(row, envelope.type, () => this.#applyReply(trx, publish, row, envelope));
+  }
+
+  async #applyReply(trx: Kysely<unknown>, publish: Publish, row: Row, envelope: Envelope<PayloadOf<typeof SagaReply>>): Promise<boolean> {
+    const reply = envelope.payload;
     const definition = this.#definition(row);
     const step = definition.steps[row.step_index] as SagaStep<unknown>;
     const data: unknown = JSON.parse(row.data);
     if (reply.ok && row.status === 'RUNNING') {
       const next = step.onSuccess?.(data, reply.result) ?? data;
-      await this.#log(trx, row.id, step.name, 'succeeded', reply.result);
+      await this.#log(trx, row, step.name, 'succeeded', reply.result);
       this.#stepDone(trx, row, step.name, 'succeeded');
       const moved = await this.#save(trx, row, { step_index: row.step_index + 1, awaiting_command_id: null, deadline_at: null, attempts: 0, data: JSON.stringify(next) });
       await this.#advance(trx, publish, moved, next, envelope);
       return true;
     }
     if (reply.ok) {
-      await this.#log(trx, row.id, step.name, 'compensated', reply.result);
+      await this.#log(trx, row, step.name, 'compensated', reply.result);
       this.#stepDone(trx, row, step.name, 'compensated');
       const moved = await this.#save(trx, row, { step_index: row.step_index - 1, awaiting_command_id: null, deadline_at: null, attempts: 0 });
       await this.#advance(trx, publish, moved, data, envelope);
@@ -328,7 +357,7 @@ export class SagaEngine {
     // A participant that dead-lettered the command says so (participant.ts): a fault, not a refusal.
     const trouble: Trouble = reply.result[DEAD_LETTERED] === true ? 'fault' : 'refused';
     const reason = storableReason(reply.reason ?? `${reply.command} refused`);
-    await this.#log(trx, row.id, step.name, row.status === 'RUNNING' ? 'failed' : 'compensation-failed', { reason, trouble });
+    await this.#log(trx, row, step.name, row.status === 'RUNNING' ? 'failed' : 'compensation-failed', { reason, trouble });
     this.#stepDone(trx, row, step.name, 'failed');
     await this.#onTrouble(trx, publish, row, trouble, reason, envelope);
     return true;
@@ -362,15 +391,17 @@ export class SagaEngine {
     const verdict = step.await?.judge(data, envelope) ?? null;
     if (!verdict) return false;
     const next = verdict.data ?? data;
-    await this.#log(trx, row.id, step.name, verdict.ok ? 'event' : 'failed', { event: envelope.type, eventId: envelope.eventId, ...(verdict.ok ? {} : { reason: verdict.reason }) });
-    this.#stepDone(trx, row, step.name, verdict.ok ? 'succeeded' : 'failed');
-    if (verdict.ok) {
-      const moved = await this.#save(trx, row, { step_index: row.step_index + 1, deadline_at: null, data: JSON.stringify(next) });
-      await this.#advance(trx, publish, moved, next, envelope);
-    } else {
-      await this.#fail(trx, publish, row, step, next, verdict.reason, envelope);
-    }
-    return true;
+    return this.#inStep(row, envelope.type, async () => {
+      await this.#log(trx, row, step.name, verdict.ok ? 'event' : 'failed', { event: envelope.type, eventId: envelope.eventId, ...(verdict.ok ? {} : { reason: verdict.reason }) });
+      this.#stepDone(trx, row, step.name, verdict.ok ? 'succeeded' : 'failed');
+      if (verdict.ok) {
+        const moved = await this.#save(trx, row, { step_index: row.step_index + 1, deadline_at: null, data: JSON.stringify(next) });
+        await this.#advance(trx, publish, moved, next, envelope);
+      } else {
+        await this.#fail(trx, publish, row, step, next, verdict.reason, envelope);
+      }
+      return true;
+    });
   }
 
   async #replayEarlyEvents(trx: Kysely<unknown>, publish: Publish, row: Row): Promise<void> {
@@ -396,18 +427,22 @@ export class SagaEngine {
     this.#bind(trx, afterCommit);
     const row = await this.#lock(trx, sagaId);
     if (!row || !ACTIVE.includes(row.status) || !row.deadline_at || row.deadline_at > new Date()) return false;
+    return this.#inStep(row, 'deadline', () => this.#fireLocked(trx, publish, row));
+  }
+
+  async #fireLocked(trx: Kysely<unknown>, publish: Publish, row: Row): Promise<boolean> {
     const definition = this.#definition(row);
     const step = definition.steps[row.step_index] as SagaStep<unknown>;
     const data: unknown = JSON.parse(row.data);
     if (row.status === 'RUNNING' && step.await) {
-      await this.#log(trx, row.id, step.name, 'timeout', { reason: step.await.timeoutReason });
+      await this.#log(trx, row, step.name, 'timeout', { reason: step.await.timeoutReason });
       this.#stepDone(trx, row, step.name, 'timed_out');
       await this.#fail(trx, publish, row, step, data, step.await.timeoutReason, null);
       return true;
     }
     if (row.awaiting_command_id !== null) {
       // Unanswered: resent a bounded number of times, then given up on.
-      await this.#log(trx, row.id, step.name, 'timeout', { commandId: row.awaiting_command_id, attempt: row.attempts });
+      await this.#log(trx, row, step.name, 'timeout', { commandId: row.awaiting_command_id, attempt: row.attempts });
       this.#stepDone(trx, row, step.name, 'timed_out');
       await this.#onTrouble(trx, publish, row, 'timeout', `no answer within ${this.#options.commandTimeoutMs} ms`, null);
       return true;

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { migrateSchema, type SchemaMigration } from '../database/migrations.ts';
 import { useIdempotencyKeys } from '../http/idempotency-keys.ts';
 import { MessageConsumer } from '../messaging/message-consumer.ts';
+import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import type { RetryPolicy } from '../messaging/retry-policy.ts';
 import type { Transport } from '../messaging/transport.ts';
 import type { PlatformMetrics } from '../observability/platform-metrics.ts';
@@ -21,6 +22,8 @@ export interface ServiceRuntimeOptions {
   relayPollIntervalMs?: number;
   /** The process's metrics: the runtime reports its consumer, relay, outbox and dead letters there. */
   metrics?: PlatformMetrics;
+  /** The service's logger (the wiring binds `service`); its relay, consumer and workers log through children of it. */
+  logger?: Logger;
 }
 
 /** What every service factory takes; each service adds its own settings. */
@@ -34,6 +37,7 @@ export interface ServiceOptions {
   retry?: Partial<RetryPolicy>;
   relayPollIntervalMs?: number;
   metrics?: PlatformMetrics;
+  logger?: Logger;
 }
 
 /** What every running service offers the wiring. */
@@ -65,18 +69,20 @@ export class ServiceRuntime {
   readonly relay: OutboxRelay;
   readonly consumer: MessageConsumer;
   readonly transaction: OutboxTransaction;
+  readonly logger: Logger;
   readonly #workers: BackgroundWorker[] = [];
 
   private constructor(options: ServiceRuntimeOptions) {
     const { db, transport, schema, metrics } = options;
     this.db = db;
     this.schema = schema;
+    this.logger = options.logger ?? fallbackLogger();
     this.relay = new OutboxRelay({
-      db, schema, transport, ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
+      db, schema, transport, logger: this.logger.child({ component: 'outbox-relay', schema }), ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
       ...(metrics ? { onPublished: metrics.messages.recordPublished } : {}),
     });
     this.consumer = new MessageConsumer({
-      groupId: options.groupId, schema, db, transport, onOutboxWrite: () => this.relay.wake(), ...(options.retry ? { retry: options.retry } : {}),
+      groupId: options.groupId, schema, db, transport, logger: this.logger.child({ component: 'consumer' }), onOutboxWrite: () => this.relay.wake(), ...(options.retry ? { retry: options.retry } : {}),
       ...(metrics ? { observer: metrics.messages.consumerObserver(options.groupId) } : {}),
     });
     if (metrics) {

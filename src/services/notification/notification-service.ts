@@ -13,8 +13,6 @@ export interface NotificationServiceOptions extends ServiceOptions {
   channel?: NotificationChannel;
   /** Attempts, backoff, retry-loop period, claim lease, concurrency of sends. */
   sending?: Partial<DispatchPolicy>;
-  /** Database faults met while sending (the retry loop tries again). */
-  onError?: (error: unknown) => void;
 }
 
 export interface NotificationService extends RunningService {
@@ -26,10 +24,10 @@ export interface NotificationService extends RunningService {
 /** Wires the notification service: its schema, outbox relay (for saga replies), the SendNotification handler, the dispatcher and the route. */
 export async function createNotificationService(options: NotificationServiceOptions): Promise<NotificationService> {
   const runtime = await ServiceRuntime.create({ ...options, schema: options.schema ?? 'notification', groupId: options.groupId ?? 'notification', migrations: notificationMigrations });
-  const { db, schema } = runtime;
+  const { db, schema, logger } = runtime;
   const dispatcher = new NotificationDispatcher({
-    db, schema, channel: options.channel ?? new LogChannel(),
-    ...(options.sending ? { policy: options.sending } : {}), ...(options.onError ? { onError: options.onError } : {}),
+    db, schema, channel: options.channel ?? new LogChannel(), logger: logger.child({ component: 'notification-dispatcher' }),
+    ...(options.sending ? { policy: options.sending } : {}),
   });
   // Stopped after the consumer (its post-commit sends join the dispatcher) and before the relay flushes the replies.
   runtime.addWorker(dispatcher);

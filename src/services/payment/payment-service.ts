@@ -27,13 +27,13 @@ export interface PaymentService extends RunningService {
 /** Wires the payment service: its schema, the Stripe gateway behind its resilience policy, outbox relay, consumer, reconciler and routes. */
 export async function createPaymentService(options: PaymentServiceOptions): Promise<PaymentService> {
   const runtime = await ServiceRuntime.create({ ...options, schema: options.schema ?? 'payment', groupId: options.groupId ?? 'payment', migrations: paymentMigrations });
-  const { db, schema } = runtime;
-  const errors = new GatewayErrorStore(db, schema);
+  const { db, schema, logger } = runtime;
+  const errors = new GatewayErrorStore(db, schema, logger.child({ component: 'gateway' }));
   const gateway = new StripeCardGateway({ ...options.stripe, ...(options.metrics ? { calls: options.metrics.gateway.observer } : {}) }, (attempt) => errors.record(attempt));
   options.metrics?.gateway.watchBreaker('gateway', () => gateway.breakerState);
-  const app = new PaymentApplication({ db, schema, gateway, onOutboxWrite: runtime.wakeRelay });
+  const app = new PaymentApplication({ db, schema, gateway, onOutboxWrite: runtime.wakeRelay, logger: logger.child({ component: 'payments' }) });
   const webhooks = new WebhookReceiver(app, db, schema);
-  const reconciler = new Reconciler({ db, schema, app, ...options.reconciler });
+  const reconciler = new Reconciler({ db, schema, app, ...options.reconciler, logger: logger.child({ component: 'reconciler' }) });
   runtime.addWorker(reconciler);
   consumeRefundRequests(runtime.consumer, app);
   handleSagaCommands(runtime.consumer, app, schema);

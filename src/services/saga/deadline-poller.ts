@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from '../../platform/observability/logger.ts';
 import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction.ts';
 import type { SagaEngine } from '../../platform/saga/saga-engine.ts';
 import { sleep } from '../../platform/utils/sleep.ts';
@@ -8,6 +9,7 @@ export interface DeadlinePollerOptions {
   engine: SagaEngine;
   transaction: OutboxTransaction;
   intervalMs: number;
+  logger: Logger;
 }
 
 /**
@@ -28,7 +30,11 @@ export class DeadlinePoller {
   start(): void {
     this.#loop ??= (async () => {
       while (!this.#stopping.signal.aborted) {
-        await this.fireDue().catch(() => undefined);
+        const fired = await this.fireDue().catch((error: unknown) => {
+          this.#options.logger.error({ err: error, nextPassInMs: this.#options.intervalMs }, 'firing saga deadlines failed');
+          return 0;
+        });
+        if (fired > 0) this.#options.logger.info({ fired }, 'saga deadlines fired');
         await sleep(this.#options.intervalMs, this.#stopping.signal);
       }
     })();

@@ -8,6 +8,7 @@ import type { MessageConsumer } from '../../platform/messaging/message-consumer.
 import type { PlatformMetrics } from '../../platform/observability/platform-metrics.ts';
 import type { RetryPolicy } from '../../platform/messaging/retry-policy.ts';
 import type { Transport } from '../../platform/messaging/transport.ts';
+import type { Logger } from '../../platform/observability/logger.ts';
 import type { OutboxRelay } from '../../platform/outbox/outbox-relay.ts';
 import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction.ts';
 import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
@@ -39,6 +40,7 @@ export interface SagaServiceOptions {
   metrics?: PlatformMetrics;
   /** A saga without progress this long counts as stuck in the metrics. */
   stuckAfterMs?: number;
+  logger?: Logger;
 }
 
 export interface SagaService {
@@ -67,12 +69,12 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const cancellation = cancellationRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const partial = partialRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
-    schema, ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+    schema, logger: runtime.logger.child({ component: 'saga-engine' }), ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }), observer: options.metrics?.sagas.observer ?? null,
   });
   options.metrics?.watchSagas(db, schema, options.stuckAfterMs ?? 30 * 60_000);
   options.metrics?.watchMoneyAtRisk(schema, () => readCheckoutMoneyAtRisk(db, schema, checkout.name));
-  const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000 });
+  const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000, logger: runtime.logger.child({ component: 'deadline-poller' }) });
   runtime.addWorker(deadlines);
 
   consumer.on(SagaReply, async (envelope, context) => { await engine.onReply(context.trx, context.publish, envelope, context.afterCommit); });

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { issueToken, useBearerAuth } from '../../../src/platform/http/auth.ts';
 import { createHttpServer, registeredRoutes } from '../../../src/platform/http/http-server.ts';
+import { createLogger } from '../../../src/platform/observability/logger.ts';
 
 const SECRET = 'paysaga-http-server-test-secret-0123456789';
 type Json = Record<string, unknown>;
@@ -16,7 +17,7 @@ describe('createHttpServer: the conventions every route gets', () => {
   before(async () => {
     const stream = new PassThrough();
     stream.on('data', (chunk: Buffer) => { for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Json); });
-    app = await createHttpServer({ title: 'test', logLevel: 'info', logStream: stream });
+    app = await createHttpServer({ title: 'test', logger: createLogger({ level: 'info', destination: stream }) });
     useBearerAuth(app, { secret: SECRET });
     app.post('/echo/:id', { schema: { params: Type.Object({ id: Type.String() }), body: Type.Object({}, { additionalProperties: true }) } }, async (request) => {
       handled += 1;

@@ -7,6 +7,7 @@ import { platformMigrations } from '../../../src/platform/database/platform-tabl
 import { InProcessTransport } from '../../../src/platform/messaging/in-process/in-process-transport.ts';
 import { checkHealth, type HealthInputs } from '../../../src/platform/observability/health.ts';
 import { PlatformMetrics } from '../../../src/platform/observability/platform-metrics.ts';
+import { fallbackLogger } from '../../../src/platform/observability/logger.ts';
 
 describe('health and readiness', () => {
   let database: Database;
@@ -24,7 +25,7 @@ describe('health and readiness', () => {
     metrics.watchSchema(database.db, schema);
     metrics.gateway.watchBreaker('gateway', () => overrides.breaker ?? 'closed');
     return {
-      services: ['payment'], started: () => overrides.started ?? true, metrics, outboxReadyMaxAgeMs: 60_000,
+      services: ['payment'], started: () => overrides.started ?? true, metrics, outboxReadyMaxAgeMs: 60_000, logger: fallbackLogger(),
       transport: { kind: 'kafka', ping: async () => overrides.ping ?? true },
       database: async () => { await sql`select 1`.execute(database.db); return true; },
     };

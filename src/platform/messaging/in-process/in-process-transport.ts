@@ -1,3 +1,4 @@
+import { fallbackLogger, type Logger } from '../../observability/logger.ts';
 import { partitionForKey } from '../partitioner.ts';
 import type {
   CloseOptions, IncomingRecord, OutgoingRecord, PartitionAssignment, PartitionLag, RecordHandler,
@@ -38,6 +39,7 @@ class Member implements Subscription {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly handler: RecordHandler;
+  readonly logger: Logger;
   readonly workers = new Map<string, { assignment: PartitionAssignment; worker: PartitionWorker }>();
   readonly #group: ConsumerGroup;
 
@@ -46,6 +48,7 @@ class Member implements Subscription {
     this.groupId = options.groupId;
     this.topics = options.topics;
     this.handler = options.handler;
+    this.logger = options.logger ?? fallbackLogger();
   }
 
   assignments(): PartitionAssignment[] {
@@ -116,7 +119,7 @@ class ConsumerGroup {
         const log = this.#broker.partition(assignment.topic, assignment.partition);
         const worker = new PartitionWorker(log, this.committed.get(key) ?? 0n, member.handler, (offset) => {
           if (offset > (this.committed.get(key) ?? 0n)) this.committed.set(key, offset);
-        });
+        }, member.logger);
         member.workers.set(key, { assignment, worker });
       }
     }

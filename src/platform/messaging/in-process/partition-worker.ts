@@ -1,3 +1,4 @@
+import type { Logger } from '../../observability/logger.ts';
 import type { IncomingRecord, RecordHandler } from '../transport.ts';
 import { handleInPlace } from '../handle-in-place.ts';
 
@@ -16,12 +17,14 @@ export class PartitionWorker {
   readonly #log: PartitionLog;
   readonly #handler: RecordHandler;
   readonly #commit: (nextOffset: bigint) => void;
+  readonly #logger: Logger;
   readonly #stopping = new AbortController();
   readonly #abandon = new AbortController();
   readonly done: Promise<void>;
 
-  constructor(log: PartitionLog, startOffset: bigint, handler: RecordHandler, commit: (nextOffset: bigint) => void) {
+  constructor(log: PartitionLog, startOffset: bigint, handler: RecordHandler, commit: (nextOffset: bigint) => void, logger: Logger) {
     this.#log = log;
+    this.#logger = logger;
     this.#handler = handler;
     this.#commit = commit;
     this.done = this.#run(startOffset);
@@ -35,7 +38,7 @@ export class PartitionWorker {
         await this.#log.waitForAppend(stopping);
         continue;
       }
-      if (!(await handleInPlace(this.#handler, record, stopping, this.#abandon.signal))) return;
+      if (!(await handleInPlace(this.#handler, record, stopping, this.#abandon.signal, this.#logger))) return;
       this.#commit(position + 1n);
       position += 1n;
     }

@@ -1,3 +1,5 @@
+import type { Logger } from '../../observability/logger.ts';
+
 export interface KafkaTransportOptions {
   /** host:port list, e.g. ['127.0.0.1:9092'] (KAFKA_BROKERS). */
   brokers: string[];
@@ -9,6 +11,8 @@ export interface KafkaTransportOptions {
   maxWaitTimeMs?: number;
   /** Request timeout of every client call. */
   requestTimeoutMs?: number;
+  /** The transport's own client errors (closing, readiness pings); subscriptions log through their subscriber's logger. */
+  logger?: Logger;
 }
 
 export const KAFKA_DEFAULTS = {

@@ -1,6 +1,7 @@
 import {
   Consumer, stringDeserializer, type Message, type MessagesStream,
 } from '@platformatic/kafka';
+import { fallbackLogger, loggedAndIgnored, type Logger } from '../../observability/logger.ts';
 import { backoffDelay } from '../../utils/backoff.ts';
 import { sleep } from '../../utils/sleep.ts';
 import { handleInPlace } from '../handle-in-place.ts';
@@ -20,9 +21,9 @@ const RECOVER_BACKOFF = { initialMs: 500, maxMs: 30_000 };
  * closed client every second, forever — it kept a test process alive after all its tests had passed.
  * `leaveGroup()` clears that mark first, and a late heartbeat then cancels itself.
  */
-async function closeConsumer(consumer: Consumer<string, Buffer, string, string>): Promise<void> {
+async function closeConsumer(consumer: Consumer<string, Buffer, string, string>, logger: Logger): Promise<void> {
   await new Promise<void>((resolve) => { consumer.leaveGroup(true, () => { resolve(); }); });
-  await consumer.close(true).catch(() => undefined);
+  await consumer.close(true).catch(loggedAndIgnored(logger, 'debug', 'closing a Kafka consumer failed (it is discarded either way)'));
 }
 
 function toIncoming(message: KafkaMessage): IncomingRecord {
@@ -64,7 +65,7 @@ class PartitionQueue {
     for (let message = this.#pending.shift(); message; message = this.#pending.shift()) {
       owner.released(1);
       if (this.#revoked || owner.stopping.aborted) return;
-      const handled = await handleInPlace(owner.handler, toIncoming(message), owner.stopping, owner.abandon);
+      const handled = await handleInPlace(owner.handler, toIncoming(message), owner.stopping, owner.abandon, owner.logger);
       if (!handled || this.#revoked) return;
       owner.track(message.commit());
     }
@@ -74,6 +75,7 @@ class PartitionQueue {
 export class KafkaSubscription implements Subscription {
   readonly groupId: string;
   readonly handler: RecordHandler;
+  readonly logger: Logger;
   readonly #stopping = new AbortController();
   readonly #abandon = new AbortController();
   readonly #queues = new Map<string, PartitionQueue>();
@@ -95,6 +97,7 @@ export class KafkaSubscription implements Subscription {
   constructor(options: KafkaTransportOptions, subscribe: SubscribeOptions) {
     this.groupId = subscribe.groupId;
     this.handler = subscribe.handler;
+    this.logger = (subscribe.logger ?? fallbackLogger()).child({ consumerGroup: subscribe.groupId });
     this.#options = options;
     this.#consumer = this.#createConsumer();
   }
@@ -133,7 +136,10 @@ export class KafkaSubscription implements Subscription {
     // The client gives up on a fetch or metadata call after its own retries and destroys the stream
     // (the broker was away too long, a request timed out under load). Without this, consumption would
     // stop for good while the process looked healthy.
-    stream.on('error', () => { this.#recover(stream); });
+    stream.on('error', (error: unknown) => {
+      this.logger.warn({ err: error }, 'Kafka consumer stream failed; replacing the consumer');
+      this.#recover(stream);
+    });
     stream.on('close', () => { this.#recover(stream); });
   }
 
@@ -148,8 +154,8 @@ export class KafkaSubscription implements Subscription {
       await Promise.all(queues.map((queue) => queue.idle));
       await Promise.all(this.#commits);
       const old = this.#consumer;
-      await failed.close().catch(() => undefined);
-      await closeConsumer(old);
+      await failed.close().catch(loggedAndIgnored(this.logger, 'debug', 'closing the failed stream failed'));
+      await closeConsumer(old, this.logger);
       for (let attempt = 0; !this.#stopping.signal.aborted; attempt += 1) {
         await sleep(backoffDelay(attempt, RECOVER_BACKOFF), this.#stopping.signal);
         if (this.#stopping.signal.aborted) return;
@@ -158,9 +164,11 @@ export class KafkaSubscription implements Subscription {
         try {
           await this.#consume();
           this.recoveries += 1;
+          this.logger.info({ recoveries: this.recoveries, attempt: attempt + 1 }, 'Kafka consumer replaced; consuming from the committed offsets');
           return;
-        } catch {
-          await closeConsumer(this.#consumer);
+        } catch (error) {
+          this.logger.warn({ err: error, attempt: attempt + 1 }, 'replacing the Kafka consumer failed; trying again with backoff');
+          await closeConsumer(this.#consumer, this.logger);
         }
       }
     })().finally(() => { this.#recovering = null; });
@@ -207,7 +215,7 @@ export class KafkaSubscription implements Subscription {
   track(commit: void | Promise<void>): void {
     if (!commit) return;
     // A commit that fails (rebalance, broker gone) only means the record is delivered again; the inbox absorbs it.
-    const settled = commit.catch(() => undefined).finally(() => this.#commits.delete(settled));
+    const settled = commit.catch(loggedAndIgnored(this.logger, 'info', 'offset commit failed; the record will be delivered again')).finally(() => this.#commits.delete(settled));
     this.#commits.add(settled);
   }
 
@@ -239,7 +247,7 @@ export class KafkaSubscription implements Subscription {
     clearTimeout(timer);
     if (!finished) this.#abandon.abort();
     await Promise.all(this.#commits);
-    await this.#stream?.close().catch(() => undefined);
-    await closeConsumer(this.#consumer);
+    await this.#stream?.close().catch(loggedAndIgnored(this.logger, 'debug', 'closing the consumer stream failed'));
+    await closeConsumer(this.#consumer, this.logger);
   }
 }

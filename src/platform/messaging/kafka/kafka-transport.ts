@@ -2,6 +2,7 @@ import {
   Admin, Consumer, ProduceAcks, Producer, compatibilityPartitioner, stringSerializer,
 } from '@platformatic/kafka';
 import type { OutgoingRecord, PartitionLag, SubscribeOptions, Subscription, TopicSpec, Transport } from '../transport.ts';
+import { fallbackLogger, loggedAndIgnored, type Logger } from '../../observability/logger.ts';
 import { KAFKA_DEFAULTS, type KafkaTransportOptions } from './kafka-options.ts';
 import { KafkaSubscription } from './kafka-subscription.ts';
 
@@ -16,9 +17,11 @@ export class KafkaTransport implements Transport {
   readonly #subscriptions = new Set<KafkaSubscription>();
   #producer: Producer<string, Buffer, string, string> | null = null;
   #admin: Admin | null = null;
+  readonly #logger: Logger;
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
+    this.#logger = options.logger ?? fallbackLogger();
   }
 
   get #base() {
@@ -107,7 +110,7 @@ export class KafkaTransport implements Transport {
         return { topic, partition, committedOffset, endOffset, lag: endOffset > committedOffset ? endOffset - committedOffset : 0n };
       }));
     } finally {
-      await reader.close(true).catch(() => undefined);
+      await reader.close(true).catch(loggedAndIgnored(this.#logger, 'debug', 'closing the lag reader failed'));
     }
   }
 
@@ -115,14 +118,15 @@ export class KafkaTransport implements Transport {
     try {
       await this.#adminClient().metadata({ topics: [], forceUpdate: true });
       return true;
-    } catch {
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'Kafka unreachable (readiness ping failed)');
       return false;
     }
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
-    await this.#producer?.close(true).catch(() => undefined);
-    await this.#admin?.close().catch(() => undefined);
+    await this.#producer?.close(true).catch(loggedAndIgnored(this.#logger, 'warn', 'closing the Kafka producer failed'));
+    await this.#admin?.close().catch(loggedAndIgnored(this.#logger, 'debug', 'closing the Kafka admin client failed'));
   }
 }

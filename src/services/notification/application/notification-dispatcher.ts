@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
 import { sleep } from '../../../platform/utils/sleep.ts';
 import type { NotificationChannel } from '../channels/notification-channel.ts';
 import { judgeAttempt, type AttemptOutcome, type SendSchedule } from '../domain/send-attempts.ts';
@@ -23,8 +24,8 @@ export interface NotificationDispatcherOptions {
   schema: string;
   channel: NotificationChannel;
   policy?: Partial<DispatchPolicy>;
-  /** Database faults while dispatching (the retry loop tries again later). */
-  onError?: (error: unknown) => void;
+  /** Database faults while dispatching (the retry loop tries again later) and failed sends. */
+  logger?: Logger;
 }
 
 function errorMessage(error: unknown): string {
@@ -40,6 +41,7 @@ function errorMessage(error: unknown): string {
  */
 export class NotificationDispatcher {
   readonly #options: NotificationDispatcherOptions;
+  readonly #logger: Logger;
   readonly #policy: DispatchPolicy;
   readonly #inFlight = new Set<Promise<void>>();
   #stopping = new AbortController();
@@ -47,6 +49,7 @@ export class NotificationDispatcher {
 
   constructor(options: NotificationDispatcherOptions) {
     this.#options = options;
+    this.#logger = options.logger ?? fallbackLogger();
     this.#policy = { ...DEFAULT_DISPATCH_POLICY, ...options.policy };
   }
 
@@ -67,6 +70,10 @@ export class NotificationDispatcher {
       outcome = { ok: false, error: errorMessage(error) };
     }
     const verdict = judgeAttempt(claimed.attempts, outcome, this.#policy);
+    if (!outcome.ok) {
+      this.#logger[verdict.status === 'failed' ? 'error' : 'warn']({ notificationId: id, channel: channel.name, attempt: claimed.attempts, error: outcome.error, outcome: verdict.status },
+        verdict.status === 'failed' ? 'notification failed for good' : 'notification send failed; retrying later');
+    }
     if (verdict.status === 'sent') await markSent(db, schema, id);
     else await markAttemptFailed(db, schema, claimed, verdict);
     return true;
@@ -103,7 +110,7 @@ export class NotificationDispatcher {
   }
 
   #track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => { this.#options.onError?.(error); }).finally(() => { this.#inFlight.delete(tracked); });
+    const tracked = work.catch((error: unknown) => { this.#logger.error({ err: error }, 'sending a notification failed before it was marked; the retry loop picks it up'); }).finally(() => { this.#inFlight.delete(tracked); });
     this.#inFlight.add(tracked);
   }
 
@@ -113,7 +120,7 @@ export class NotificationDispatcher {
       try {
         await this.dispatchDue();
       } catch (error) {
-        this.#options.onError?.(error);
+        this.#logger.error({ err: error, nextPassInMs: this.#policy.pollIntervalMs }, 'notification retry pass failed');
       }
       await sleep(this.#policy.pollIntervalMs, signal);
     }

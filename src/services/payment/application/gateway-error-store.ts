@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Logger } from '../../../platform/observability/logger.ts';
 import type { FailedAttempt } from '../gateway/stripe-card-gateway.ts';
 import { paymentDb } from '../store/tables.ts';
 
@@ -29,19 +30,23 @@ export class GatewayErrorStore {
   readonly #db: Kysely<unknown>;
   readonly #schema: string;
   readonly #writes = new Set<Promise<void>>();
+  readonly #logger: Logger;
 
-  constructor(db: Kysely<unknown>, schema: string) {
+  constructor(db: Kysely<unknown>, schema: string, logger: Logger) {
     this.#db = db;
     this.#schema = schema;
+    this.#logger = logger;
   }
 
   record(attempt: FailedAttempt): void {
+    this.#logger.warn({ ...attempt.context, operation: attempt.operation, attempt: attempt.attempt, errorType: attempt.errorType, errorCode: attempt.errorCode,
+      declineCode: attempt.declineCode, httpStatus: attempt.httpStatus, retryable: attempt.retryable, error: attempt.message }, 'gateway call failed');
     const write = paymentDb(this.#db, this.#schema).insertInto('gateway_errors').values({
       operation: attempt.operation, payment_id: attempt.context.paymentId ?? null, refund_id: attempt.context.refundId ?? null,
       idempotency_key: attempt.context.idempotencyKey ?? null, attempt: attempt.attempt, error_type: attempt.errorType,
       error_code: attempt.errorCode, decline_code: attempt.declineCode, http_status: attempt.httpStatus,
       message: attempt.message.slice(0, 2_000), retryable: attempt.retryable,
-    }).execute().then(() => undefined, () => undefined);
+    }).execute().then(() => undefined, (error: unknown) => { this.#logger.error({ err: error, operation: attempt.operation }, 'recording a gateway error failed'); });
     const tracked = write.finally(() => this.#writes.delete(tracked));
     this.#writes.add(tracked);
   }

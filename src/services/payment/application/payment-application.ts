@@ -4,6 +4,7 @@ import { newTraceparent } from '../../../contracts/codec.ts';
 import { checkoutPaymentIdOf } from '../../../contracts/ids.ts';
 import type { Money } from '../../../contracts/money.ts';
 import { ApiError, notFound } from '../../../platform/http/api-error.ts';
+import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
 import type { OutboxMessage } from '../../../platform/outbox/outbox.ts';
 import { outboxTransaction } from '../../../platform/outbox/outbox-transaction.ts';
 import { refundableAmount, settle, transition, type GatewayOutcome } from '../domain/payment-machine.ts';
@@ -19,6 +20,7 @@ export interface PaymentApplicationOptions {
   gateway: CardGateway;
   /** Wakes the outbox relay after a commit that wrote events. */
   onOutboxWrite?: () => void;
+  logger?: Logger;
 }
 
 export interface OrderParties {
@@ -71,12 +73,25 @@ function rejection(result: { ok: false; rejection: { code: string; message: stri
  */
 export class PaymentApplication {
   readonly #options: PaymentApplicationOptions;
+  readonly #logger: Logger;
 
   constructor(options: PaymentApplicationOptions) {
     this.#options = options;
+    this.#logger = options.logger ?? fallbackLogger();
   }
 
   get gateway(): CardGateway { return this.#options.gateway; }
+
+  /**
+   * Calls the gateway for a committed refund without holding up the caller (a
+   * consumer's afterCommit). A failure is logged; the refund stays pending and
+   * the reconciler asks again with the same idempotency key.
+   */
+  startRefund(refundId: string): void {
+    void this.executeRefund(refundId).catch((error: unknown) => {
+      this.#logger.warn({ err: error, refundId }, 'refund call failed; the reconciler retries it');
+    });
+  }
 
   /** Work and the events it publishes, committed together (the relay is woken after). */
   #transaction<T>(work: (trx: Kysely<unknown>, publish: (...messages: OutboxMessage[]) => void) => Promise<T>): Promise<T> {
@@ -241,8 +256,9 @@ export class PaymentApplication {
   async #closeFailedIntent(paymentId: string, intentId: string): Promise<void> {
     try {
       await this.#options.gateway.cancelIntent(intentId, 'abandoned', { paymentId, idempotencyKey: `${paymentId}:close-failed` });
-    } catch {
-      // Recorded in the gateway error store; a FAILED payment stays FAILED either way.
+    } catch (error) {
+      // Also in the gateway error store; a FAILED payment stays FAILED either way.
+      this.#logger.warn({ err: error, paymentId, intentId }, 'closing the intent of a failed payment failed');
     }
   }
 
@@ -294,8 +310,9 @@ export class PaymentApplication {
     if (!intent.latestChargeId) return null;
     try {
       return (await this.#options.gateway.retrieveCharge(intent.latestChargeId, { paymentId })).receiptUrl;
-    } catch {
-      return null; // a receipt link is a courtesy; the payment completes without it
+    } catch (error) {
+      this.#logger.info({ err: error, paymentId, chargeId: intent.latestChargeId }, 'receipt link unavailable; the payment completes without it');
+      return null;
     }
   }
 
@@ -314,7 +331,10 @@ export class PaymentApplication {
         if (!(error instanceof GatewayFailure)) throw error;
         if (error.kind === 'rejected') {
           // Most likely it succeeded meanwhile: learn the truth, then tell the caller to refund instead.
-          const intent = await this.#options.gateway.retrieveIntent(row.stripe_payment_intent_id, { paymentId }).catch(() => null);
+          const intent = await this.#options.gateway.retrieveIntent(row.stripe_payment_intent_id, { paymentId }).catch((lookup: unknown) => {
+            this.#logger.warn({ err: lookup, paymentId }, 're-reading the intent after a refused cancel failed; the reconciler will settle it');
+            return null;
+          });
           if (intent) await this.applyIntent(paymentId, intent);
           const now = await this.view(paymentId);
           throw new ApiError(409, 'cannot_cancel', `payment ${paymentId} can no longer be cancelled (${now.status}): ${error.message}`, { status: now.status });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { pruneIdempotencyKeys } from '../../../platform/http/idempotency-keys.ts';
+import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
 import { sleep } from '../../../platform/utils/sleep.ts';
 import { GatewayFailure } from '../gateway/card-gateway.ts';
 import { paymentDb } from '../store/tables.ts';
@@ -13,6 +14,7 @@ export interface ReconcilerOptions {
   staleAfterMs?: number;
   intervalMs?: number;
   batchSize?: number;
+  logger?: Logger;
 }
 
 export interface ReconcileReport {
@@ -29,13 +31,16 @@ export interface ReconcileReport {
  * Every call reuses the original idempotency key, so a re-run repeats nothing.
  */
 export class Reconciler {
-  readonly #options: Required<ReconcilerOptions>;
+  readonly #options: Required<Omit<ReconcilerOptions, 'logger'>>;
+  readonly #logger: Logger;
   readonly #stopping = new AbortController();
   #loop: Promise<void> | null = null;
   #lastPrune = 0;
 
   constructor(options: ReconcilerOptions) {
-    this.#options = { staleAfterMs: 30_000, intervalMs: 5_000, batchSize: 100, ...options };
+    const { logger, ...rest } = options;
+    this.#options = { staleAfterMs: 30_000, intervalMs: 5_000, batchSize: 100, ...rest };
+    this.#logger = logger ?? fallbackLogger();
   }
 
   start(): void {
@@ -49,7 +54,11 @@ export class Reconciler {
 
   async #run(): Promise<void> {
     while (!this.#stopping.signal.aborted) {
-      await this.reconcileOnce().catch(() => undefined);
+      const report = await this.reconcileOnce().catch((error: unknown) => {
+        this.#logger.error({ err: error, nextPassInMs: this.#options.intervalMs }, 'reconciler pass failed');
+        return null;
+      });
+      if (report && (report.payments > 0 || report.refunds > 0)) this.#logger.info(report, 'reconciler pass');
       await sleep(this.#options.intervalMs, this.#stopping.signal);
     }
   }
@@ -74,6 +83,7 @@ export class Reconciler {
         else await paymentDb(db, schema).updateTable('payments').set({ updated_at: new Date() }).where('id', '=', payment.id).execute();
       } catch (error) {
         if (!(error instanceof GatewayFailure)) throw error;
+        this.#logger.info({ err: error, paymentId: payment.id }, 'reconciling a payment failed at the gateway; next pass asks again');
         report.faults += 1;
       }
     }

@@ -23,7 +23,7 @@ export function consumeRefundRequests(consumer: MessageConsumer, app: PaymentApp
       const refund = await app.requestRefundIn(context.trx, paymentId, { refundRequestId, amount, reason }, null, {
         correlationId: envelope.correlationId, causationId: envelope.eventId,
       });
-      context.afterCommit(() => { void app.executeRefund(refund.id).catch(() => undefined); });
+      context.afterCommit(() => { app.startRefund(refund.id); });
     } catch (error) {
       if (error instanceof ApiError && error.statusCode < 500) throw new UnrefundableRequest(`${error.code}: ${error.message}`);
       throw error;

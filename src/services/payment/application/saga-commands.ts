@@ -38,7 +38,7 @@ export function handleSagaCommands(consumer: MessageConsumer, app: PaymentApplic
       if (error instanceof ApiError && error.statusCode < 500) return { ok: true, result: { compensated: false, reason: error.message } };
       throw error;
     }
-    if (refund.status === 'pending') context.afterCommit(() => { void app.executeRefund(refund.id).catch(() => undefined); });
+    if (refund.status === 'pending') context.afterCommit(() => { app.startRefund(refund.id); });
     return { ok: true, result: { compensated: true, action: 'refund', refundId: refund.id } };
   });
 
@@ -60,7 +60,7 @@ export function handleSagaCommands(consumer: MessageConsumer, app: PaymentApplic
     }
     // A resend of a request the gateway already refused: the refusal stands (its payment.refund-failed was published then).
     if (refund.status === 'failed') return { ok: false, reason: `refund_failed: ${refund.failure_reason ?? 'refused by the gateway'}`, result: { code: 'refund_failed', refundId: refund.id } };
-    if (refund.status === 'pending') context.afterCommit(() => { void app.executeRefund(refund.id).catch(() => undefined); });
+    if (refund.status === 'pending') context.afterCommit(() => { app.startRefund(refund.id); });
     return { ok: true, result: { refundRequested: true, refundId: refund.id, refundStatus: refund.status } };
   });
 }
