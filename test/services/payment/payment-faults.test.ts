@@ -92,7 +92,7 @@ describe('payment service under gateway faults (kafka+postgres)', () => {
 
   test('a forged, altered or stale webhook is refused with 400 and writes nothing', async () => {
     const receipts = await h.count('webhook_receipts');
-    const body = JSON.stringify({ id: 'evt_forged', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_x', object: 'payment_intent', metadata: {} } } });
+    const body = JSON.stringify({ id: 'evt_forged', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_x', object: 'payment_intent', status: 'succeeded', amount_received: 100, metadata: {} } } });
     const send = (payload: string, signature: string | null): Promise<Response> => fetch(`${h.baseUrl}/webhooks/stripe`, {
       method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) }, body: payload,
     });
