@@ -101,6 +101,9 @@ const ROWS: Row[] = [
   { route: 'GET /openapi.json', request: () => ({ url: '/openapi.json' }), expect: anyone(200) },
   { route: 'GET /health/live', request: () => ({ url: '/health/live' }), expect: anyone(200) },
   { route: 'GET /health/ready', request: () => ({ url: '/health/ready' }), expect: anyone(200) },
+  { route: 'GET /health', request: () => ({ url: '/health' }), expect: anyone(200) },
+  // Scraped by Prometheus without a token; protected at the network (docs/observability.md).
+  { route: 'GET /metrics', request: () => ({ url: '/metrics' }), expect: anyone(200) },
 ];
 
 describe('authorization matrix: every route × every role × own and another party\'s resource (embedded mode)', () => {

@@ -52,7 +52,11 @@ export class EmbeddedPlatform {
       items: [{ productId: parties.productId, name: 'Dish', quantity: 1, unitPrice: { amount: parties.unitPrice, currency: 'USD' } }],
     });
     if (checkout.status !== 201) throw new Error(`checkout: ${checkout.status} ${checkout.text}`);
-    const { orderId, sagaId, paymentId, clientSecret } = checkout.body as Record<string, string>;
+    const { orderId, sagaId, paymentId } = checkout.body as Record<string, string>;
+    // The client secret never travels with the saga: the paying customer reads it from the payment service.
+    const payment = await this.call('GET', `/payments/${paymentId}`, customer);
+    const clientSecret = payment.body.clientSecret;
+    if (typeof clientSecret !== 'string' || clientSecret === '') throw new Error(`the paying customer reads no client secret: ${payment.status} ${payment.text}`);
     const paid = await this.call('POST', `/payments/${paymentId}/confirm`, customer, { paymentMethod: 'pm_card_visa' });
     if (paid.status !== 200) throw new Error(`confirm: ${paid.status} ${paid.text}`);
     await eventually(`saga ${sagaId} completed`, async () => (await this.call('GET', `/sagas/${sagaId}`, admin)).body.status === 'COMPLETED', 60_000);
@@ -60,7 +64,7 @@ export class EmbeddedPlatform {
     const deliveryId = String(delivery?.id);
     const claimed = await this.call('POST', `/deliveries/${deliveryId}/status`, await this.token('courier', parties.courierId), { status: 'COURIER_ASSIGNED' });
     if (claimed.status !== 200) throw new Error(`claim: ${claimed.status} ${claimed.text}`);
-    return { ...parties, orderId: String(orderId), sagaId: String(sagaId), paymentId: String(paymentId), clientSecret: String(clientSecret), deliveryId };
+    return { ...parties, orderId: String(orderId), sagaId: String(sagaId), paymentId: String(paymentId), clientSecret, deliveryId };
   }
 
   stop(): Promise<void> {
