@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { startGatewaySimulator, type GatewaySimulator } from '../gateway/simulator/index.ts';
-import type { PlatformConfig } from '../platform/config.ts';
+import { deploymentSecrets, isEmbedded, type PlatformConfig } from '../platform/config.ts';
 import { openDatabase, type Database } from '../platform/database/database.ts';
 import { migrateSchema } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-tables.ts';
@@ -13,11 +13,7 @@ import { installGracefulShutdown, type ShutdownStep } from '../platform/lifecycl
 import { namespacedSchema, openTransport } from '../platform/messaging/open-transport.ts';
 import { paysagaTopicSpecs } from '../platform/messaging/topic-specs.ts';
 import type { Transport } from '../platform/messaging/transport.ts';
-import { loadPaymentConfig } from '../services/payment/payment-config.ts';
 import { createService, SERVICE_SCHEMAS, type RunnableService, type ServiceName } from './compose.ts';
-
-/** Embedded mode's signing secret: fine on a laptop, printed as a warning; set AUTH_SECRET anywhere else. */
-export const DEVELOPMENT_AUTH_SECRET = 'paysaga-development-secret-change-me-0123456789';
 
 export interface StartedPlatform {
   url: string;
@@ -26,6 +22,8 @@ export interface StartedPlatform {
   databaseKind: string;
   services: readonly ServiceName[];
   authSecret: string;
+  /** Embedded mode (in-process transport, PGlite): development secrets allowed, demo tokens printed. */
+  embedded: boolean;
   /** The process's transport (tools and tests publish through it). */
   transport: Transport;
   stop(): Promise<void>;
@@ -33,7 +31,6 @@ export interface StartedPlatform {
 
 export interface StartOptions {
   services: readonly ServiceName[];
-  env?: NodeJS.ProcessEnv;
   installSignals?: boolean;
   /** Runs after the services are up and before the banner (embedded mode seeds its menu here). */
   afterStart?: (context: { services: Map<ServiceName, RunnableService> }) => Promise<void>;
@@ -48,14 +45,14 @@ export interface StartOptions {
  * one HTTP server with bearer auth for all their routes.
  */
 export async function startPlatform(config: PlatformConfig, options: StartOptions): Promise<StartedPlatform> {
-  const env = options.env ?? process.env;
+  // Refuses a deployment without secrets of its own before anything opens.
+  const secrets = deploymentSecrets(config, { payment: options.services.includes('payment') });
   // What is open so far, so that a stop — even one asked for by a signal in the middle of starting — closes exactly that.
   let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;
   let database: Database | null = null;
   const services = new Map<ServiceName, RunnableService>();
   const startedServices = new Set<ServiceName>();
-  const authSecret = env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET;
   let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind'] }> | null = null;
   const transport = openTransport(config, `paysaga-${options.services.join('-')}`);
   const steps: ShutdownStep[] = [
@@ -79,18 +76,17 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     await migrateSchema(db, namespacedSchema(config, 'platform'), platformMigrations);
     await transport.ensureTopics(paysagaTopicSpecs(config));
 
-    const paymentConfig = loadPaymentConfig(env);
-    if (options.services.includes('payment') && !paymentConfig.stripe.apiBase) {
+    if (options.services.includes('payment') && !config.payment.stripeApiBase) {
       // Embedded mode brings its own Stripe: the simulator on a free loopback port, webhooks pointed back at us once we listen.
-      simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: paymentConfig.stripe.webhookSecret });
+      simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: secrets.stripeWebhookSecret });
     }
-    const gatewayUrl = paymentConfig.stripe.apiBase ?? simulator?.url ?? '';
+    const gatewayUrl = config.payment.stripeApiBase ?? simulator?.url ?? '';
 
-    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, schema: (schema) => namespacedSchema(config, schema) }));
+    for (const name of options.services) services.set(name, await createService(name, { db, transport, config, secrets, gatewayUrl, schema: (schema) => namespacedSchema(config, schema) }));
 
     const server = await createHttpServer({ title: 'paysaga' });
     http = server;
-    useBearerAuth(server, { secret: authSecret });
+    useBearerAuth(server, { secret: secrets.authSecret });
     server.get('/health/live', { schema: { hide: true }, config: { auth: false } }, async () => ({ status: 'ok' }));
     server.get('/health/ready', { schema: { hide: true }, config: { auth: false } }, async (_request, reply) => {
       const [kafka, dbUp] = await Promise.all([
@@ -111,7 +107,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const deadLetters = new Map(options.services.map((name) => [name, new DeadLetterStore(db, namespacedSchema(config, SERVICE_SCHEMAS[name]))]));
     await deadLetterRoutes(server, deadLetters);
     const url = await server.listen({ port: config.httpPort, host: config.httpHost });
-    simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, paymentConfig.stripe.webhookSecret);
+    simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, secrets.stripeWebhookSecret);
     for (const [name, service] of services) {
       startedServices.add(name);
       await service.start();
@@ -123,33 +119,56 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
 
   try {
     const { url, gatewayUrl, databaseKind } = await starting;
-    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, stop };
+    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret: secrets.authSecret, embedded: isEmbedded(config), transport, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
+/** Where embedded mode keeps its data, for the banner and the README: in memory unless a data directory is given. */
+export function describeStorage(config: PlatformConfig): string {
+  if (config.databaseUrl === 'pglite://memory') return 'in memory: everything is lost on exit (`paysaga start --data-dir <dir>` keeps it)';
+  if (config.databaseUrl.startsWith('pglite://')) return `kept in ${config.databaseUrl.slice('pglite://'.length)}`;
+  return 'PostgreSQL (DATABASE_URL)';
+}
+
 export async function describeStart(started: StartedPlatform, config: PlatformConfig): Promise<string> {
-  const customer = await issueToken(started.authSecret, { subject: 'cust-1', role: 'customer' });
-  const admin = await issueToken(started.authSecret, { subject: 'admin-1', role: 'admin' });
-  return [
+  const lines = [
     `paysaga is up: ${started.services.join(', ')} (${started.transportKind} transport, ${started.databaseKind} database, ${paysagaTopicSpecs(config).length} topics)`,
     `  API:        ${started.url}   (OpenAPI: ${started.url}/openapi.json)`,
     `  gateway:    ${started.gatewayUrl || '(not used by these services)'}`,
+    `  data:       ${describeStorage(config)}`,
     `  readiness:  curl ${started.url}/health/ready`,
-    ...(started.authSecret === DEVELOPMENT_AUTH_SECRET ? ['  auth:       development secret in use; set AUTH_SECRET for anything but a laptop'] : []),
+  ];
+  if (!started.embedded) {
+    // A deployment signs with its own AUTH_SECRET: no tokens on a console that a log collector keeps.
+    lines.push('  tokens:     npx paysaga token --role customer --subject cust-1   (signed with AUTH_SECRET)');
+    return [...lines, 'SIGTERM or Ctrl-C stops it gracefully.'].join('\n');
+  }
+  const customer = await issueToken(started.authSecret, { subject: 'cust-1', role: 'customer' });
+  const admin = await issueToken(started.authSecret, { subject: 'admin-1', role: 'admin' });
+  // The walkthrough calls checkout, payments, orders and sagas on this one URL: only true when this process serves them all.
+  const walkthrough = (['saga', 'payment', 'order', 'inventory'] as const).every((name) => started.services.includes(name));
+  return [
+    ...lines,
+    '  auth:       development secret (embedded mode only); set AUTH_SECRET for anything but a laptop',
     `  tokens (24 h): customer cust-1  export CUSTOMER=${customer}`,
     `                 admin admin-1    export ADMIN=${admin}`,
-    ...(started.services.includes('saga') ? [
-      '  a first checkout (two pizzas from the seeded menu), then pay with Stripe\'s success test card:',
-      `    curl -s -X POST ${started.url}/checkout -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' \\`,
-      `      -d '{"restaurantId":"resto-1","items":[{"productId":"margherita","name":"Pizza Margherita","quantity":2,"unitPrice":{"amount":1200,"currency":"USD"}}],"deliveryAddress":"1 Main Street"}'`,
-      `    curl -s -X POST ${started.url}/payments/<paymentId>/confirm -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' -d '{"paymentMethod":"pm_card_visa"}'`,
-      `    curl -s ${started.url}/orders/<orderId> -H "authorization: Bearer $CUSTOMER"        # CONFIRMED`,
-      `    curl -s ${started.url}/sagas/checkout-<orderId> -H "authorization: Bearer $CUSTOMER" # the saga's timeline`,
-      '  (pm_card_visa_chargeDeclined instead: the order ends PAYMENT_FAILED and the stock is back)',
-    ] : []),
+    ...(walkthrough ? checkoutWalkthrough(started.url) : []),
     'Ctrl-C stops it gracefully.',
   ].join('\n');
+}
+
+/** The banner's first checkout, against one URL that serves checkout, payments, orders and sagas (embedded mode, or `paysaga up`'s front door). */
+export function checkoutWalkthrough(url: string): string[] {
+  return [
+    '  a first checkout (two pizzas from the seeded menu), then pay with Stripe\'s success test card:',
+    `    curl -s -X POST ${url}/checkout -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' \\`,
+    `      -d '{"restaurantId":"resto-1","items":[{"productId":"margherita","name":"Pizza Margherita","quantity":2,"unitPrice":{"amount":1200,"currency":"USD"}}],"deliveryAddress":"1 Main Street"}'`,
+    `    curl -s -X POST ${url}/payments/<paymentId>/confirm -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' -d '{"paymentMethod":"pm_card_visa"}'`,
+    `    curl -s ${url}/orders/<orderId> -H "authorization: Bearer $CUSTOMER"        # CONFIRMED`,
+    `    curl -s ${url}/sagas/checkout-<orderId> -H "authorization: Bearer $CUSTOMER" # the saga's timeline`,
+    '  (pm_card_visa_chargeDeclined instead: the order ends PAYMENT_FAILED and the stock is back)',
+  ];
 }
