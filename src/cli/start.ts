@@ -64,7 +64,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     { name: 'disconnect transport', run: () => transport.close() },
     { name: 'close database', run: async () => { await database?.close(); } },
   ];
-  if (options.installSignals !== false) installGracefulShutdown(steps);
+  if (options.installSignals !== false) installGracefulShutdown(steps, { timeoutMs: config.shutdownTimeoutMs });
   options.log?.(`paysaga: starting ${options.services.join(', ')} (pid ${process.pid})`);
   const stop = async (): Promise<void> => { for (const step of steps) await step.run(); };
   let ready = false;

@@ -9,7 +9,7 @@ test('SIGTERM while paysaga serve is still starting waits for the start to end, 
   const root = join(import.meta.dirname, '..', '..');
   const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['src/cli/main.ts', 'serve', 'all'], {
     cwd: root,
-    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: uniqueName('serve'), PORT: String(await freePort()), ...testSecrets(), NOTIFICATION_LOG_FILE: '/dev/null', DATABASE_MAX_CONNECTIONS: '4' },
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: uniqueName('serve'), PORT: String(await freePort()), ...testSecrets(), SHUTDOWN_TIMEOUT_MS: '300000', NOTIFICATION_LOG_FILE: '/dev/null', DATABASE_MAX_CONNECTIONS: '4' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -75,7 +75,7 @@ test('paysaga up starts every service as its own process behind one front door w
   const readyServices = (port: number, name: string, description: string) => eventually(description, async () => {
     const response = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
     return response?.status === 200 ? await response.json() as { services: string[] } : undefined;
-  }, 120_000).catch((error: unknown) => { throw new Error(`${String(error)}\n${linesOf(name)}`); });
+  }, 300_000).catch((error: unknown) => { throw new Error(`${String(error)}\n${linesOf(name)}`); });
   const pidOf = (label: string): number => {
     const pids = [...output.matchAll(new RegExp(`^\\[${label}\\] pid (\\d+)$`, 'gm'))].map((match) => Number(match[1]));
     const pid = pids.at(-1);
