@@ -38,8 +38,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     max: options.maxConnections ?? 10,
     types: { getTypeParser: int8AsBigInt },
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
+  // A client losing its server (a PostgreSQL restart) must not end the process: pg emits 'error' on idle clients
+  // through the pool and on checked-out clients on the client itself, where nobody listens. The query in flight
+  // rejects on its own; the next one reconnects.
+  const lost = (error: Error): void => { console.error(`database: a PostgreSQL connection was lost: ${error.message}`); };
+  pool.on('error', lost);
+  pool.on('connect', (client) => { client.on('error', lost); });
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   return { kind: 'postgres', db, close: () => db.destroy() };
 }
