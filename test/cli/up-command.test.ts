@@ -28,7 +28,7 @@ function shell(command: string, env: Record<string, string>): string {
 
 /** The banner's curl commands (continuation lines joined), in order. */
 function curlCommands(banner: string): string[] {
-  return banner.replaceAll('\\\n', ' ').split('\n').map((line) => line.trim()).filter((line) => line.startsWith('curl ')).map((line) => line.replace(/\s+#.*$/, ''));
+  return banner.replaceAll('\\\n', ' ').split('\n').filter((line) => line.includes('curl ')).map((line) => line.slice(line.indexOf('curl ')).replace(/\s+#.*$/, '').trim());
 }
 
 /**
