@@ -10,8 +10,11 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 PORT="${PORT:-3000}"
 GATEWAY_PORT="${GATEWAY_PORT:-12111}"
-SECRET=whsec_paysaga_demo
-export AUTH_SECRET="${AUTH_SECRET:-paysaga-demo-secret-0123456789abcdefghij}"
+# Outside embedded mode paysaga refuses to start without secrets of its own: the demo makes fresh ones.
+random() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+SECRET="whsec_$(random)"
+export AUTH_SECRET="${AUTH_SECRET:-paysaga-demo-$(random)$(random)}"
+export STRIPE_API_KEY="${STRIPE_API_KEY:-sk_test_$(random)}"
 NODE=node_modules/.bin/node
 API="http://127.0.0.1:${PORT}"
 LOGS="$(mktemp -d)"

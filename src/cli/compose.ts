@@ -1,17 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Transport } from '../platform/messaging/transport.ts';
-import { loadObservabilityConfig } from '../platform/observability/observability-config.ts';
 import type { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import type { Logger } from '../platform/observability/logger.ts';
-import { positiveInteger } from '../platform/config.ts';
+import type { DeploymentSecrets, PlatformConfig } from '../platform/config.ts';
 import { createDeliveryService } from '../services/delivery/delivery-service.ts';
 import { createInventoryService } from '../services/inventory/inventory-service.ts';
 import { DEFAULT_MENU } from '../services/inventory/menu.ts';
-import { channelFor, loadNotificationConfig } from '../services/notification/notification-config.ts';
+import { channelFor } from '../services/notification/notification-config.ts';
 import { createNotificationService } from '../services/notification/notification-service.ts';
 import { createOrderService } from '../services/order/order-service.ts';
-import { loadPaymentConfig } from '../services/payment/payment-config.ts';
 import { createPaymentService } from '../services/payment/payment-service.ts';
 import { createSagaService } from '../services/saga/saga-service.ts';
 
@@ -37,7 +35,9 @@ export interface RunnableService {
 export interface CompositionContext {
   db: Kysely<unknown>;
   transport: Transport;
-  env: NodeJS.ProcessEnv;
+  /** Every setting, validated at start; a service gets its own values from here, never from the environment. */
+  config: PlatformConfig;
+  secrets: DeploymentSecrets;
   /** The Stripe API the payment service calls (the in-process simulator in embedded mode). */
   gatewayUrl: string;
   /** Schema name of a service in this deployment (namespaced when PAYSAGA_NAMESPACE is set). */
@@ -54,33 +54,32 @@ export interface CompositionContext {
  * each in its own.
  */
 export async function createService(name: ServiceName, context: CompositionContext): Promise<RunnableService> {
-  const { db, transport, env } = context;
+  const { db, transport, config, secrets } = context;
   const own = { db, transport, logger: context.logger.child({ service: name }), ...(context.metrics ? { metrics: context.metrics } : {}) };
   switch (name) {
     case 'payment': {
-      const config = loadPaymentConfig(env);
       const payment = await createPaymentService({
-        ...own, schema: context.schema(SERVICE_SCHEMAS.payment), stripe: { apiKey: config.stripe.apiKey, apiBase: context.gatewayUrl }, webhookSecret: config.stripe.webhookSecret,
-        reconciler: { staleAfterMs: config.reconcileAfterMs, intervalMs: config.reconcileIntervalMs },
+        ...own, schema: context.schema(SERVICE_SCHEMAS.payment), stripe: { apiKey: secrets.stripeApiKey, apiBase: context.gatewayUrl }, webhookSecret: secrets.stripeWebhookSecret,
+        reconciler: { staleAfterMs: config.payment.reconcileAfterMs, intervalMs: config.payment.reconcileIntervalMs },
       });
       return payment;
     }
     case 'saga':
       return createSagaService({
         ...own, schema: context.schema(SERVICE_SCHEMAS.saga),
-        paymentDeadlineMs: positiveInteger('CHECKOUT_PAYMENT_DEADLINE_MS', env.CHECKOUT_PAYMENT_DEADLINE_MS, 15 * 60_000),
-        commandTimeoutMs: positiveInteger('SAGA_COMMAND_TIMEOUT_MS', env.SAGA_COMMAND_TIMEOUT_MS, 60_000),
-        maxResends: positiveInteger('SAGA_COMMAND_MAX_RESENDS', env.SAGA_COMMAND_MAX_RESENDS, 3),
-        stuckAfterMs: loadObservabilityConfig(env).sagaStuckAfterMs,
+        paymentDeadlineMs: config.saga.paymentDeadlineMs,
+        commandTimeoutMs: config.saga.commandTimeoutMs,
+        maxResends: config.saga.commandMaxResends,
+        stuckAfterMs: config.observability.sagaStuckAfterMs,
       });
     case 'order':
       return createOrderService({ ...own, schema: context.schema(SERVICE_SCHEMAS.order) });
     case 'inventory':
       // SEED_MENU=false starts with an empty catalogue (products then come through POST /products).
-      return createInventoryService({ ...own, schema: context.schema(SERVICE_SCHEMAS.inventory), ...(env.SEED_MENU === 'false' ? {} : { menu: DEFAULT_MENU }) });
+      return createInventoryService({ ...own, schema: context.schema(SERVICE_SCHEMAS.inventory), ...(config.inventory.seedMenu ? { menu: DEFAULT_MENU } : {}) });
     case 'delivery':
       return createDeliveryService({ ...own, schema: context.schema(SERVICE_SCHEMAS.delivery) });
     case 'notification':
-      return createNotificationService({ ...own, schema: context.schema(SERVICE_SCHEMAS.notification), channel: channelFor(loadNotificationConfig(env)) });
+      return createNotificationService({ ...own, schema: context.schema(SERVICE_SCHEMAS.notification), channel: channelFor(config.notification) });
   }
 }

@@ -2,13 +2,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 import {
   DEFAULT_FAULTS, DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET, isHttpUrl, startGatewaySimulator, type GatewayFaults,
 } from '../gateway/simulator/index.ts';
+import { loadConfig } from '../platform/config.ts';
 import { installGracefulShutdown } from '../platform/lifecycle/graceful-shutdown.ts';
 
 interface GatewayCommandOptions {
   port: number;
   host: string;
   webhookUrl?: string;
-  webhookSecret: string;
+  webhookSecret?: string;
   latencyMs?: number;
   latencyJitterMs?: number;
   errorRate?: number;
@@ -63,11 +64,13 @@ function faultsFrom(options: GatewayCommandOptions): Partial<GatewayFaults> {
 }
 
 async function runGateway(options: GatewayCommandOptions): Promise<void> {
+  // The flag, else STRIPE_WEBHOOK_SECRET (how `paysaga up` hands it over: not on a command line that `ps` shows), else the simulator's default.
+  const webhookSecret = options.webhookSecret ?? loadConfig().secrets.stripeWebhookSecret ?? DEFAULT_WEBHOOK_SECRET;
   const simulator = await startGatewaySimulator({
     host: options.host,
     port: options.port,
     webhookUrl: options.webhookUrl ?? null,
-    webhookSecret: options.webhookSecret,
+    webhookSecret,
     faults: faultsFrom(options),
   });
   installGracefulShutdown([{ name: 'stop the gateway simulator', run: () => simulator.close() }]);
@@ -78,7 +81,7 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     `  point the official SDK at it: new Stripe('sk_test_…', { host: '${simulator.host}', port: ${simulator.port}, protocol: 'http' })`,
     options.webhookUrl === undefined
       ? '  webhooks: none (pass --webhook-url to receive signed events)'
-      : `  webhooks: ${options.webhookUrl} signed with ${options.webhookSecret === DEFAULT_WEBHOOK_SECRET ? `the default secret ${DEFAULT_WEBHOOK_SECRET}` : 'the given --webhook-secret'}`,
+      : `  webhooks: ${options.webhookUrl} signed with ${webhookSecret === DEFAULT_WEBHOOK_SECRET ? `the default secret ${DEFAULT_WEBHOOK_SECRET}` : 'the given secret'}`,
     `  faults: ${active.length === 0 ? 'none' : active.map((name) => `${name}=${String(faults[name])}`).join(', ')}`,
     `  control: curl ${simulator.url}/_simulator/stats · curl -X POST ${simulator.url}/_simulator/faults -H 'Content-Type: application/json' -d '{"errorRate":0.1}'`,
     'Ctrl-C stops it.',
@@ -92,7 +95,7 @@ export function registerGatewayCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, DEFAULT_PORT)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--webhook-url <url>', 'endpoint that receives signed events', parseUrl)
-    .option('--webhook-secret <secret>', 'webhook signing secret (whsec_…)', parseSecret, DEFAULT_WEBHOOK_SECRET)
+    .option('--webhook-secret <secret>', `webhook signing secret (whsec_…; default: STRIPE_WEBHOOK_SECRET, else ${DEFAULT_WEBHOOK_SECRET})`, parseSecret)
     .option('--latency-ms <ms>', 'latency added to every API response', parseMs)
     .option('--latency-jitter-ms <ms>', 'plus a random 0..N ms', parseMs)
     .option('--error-rate <rate>', 'share of API requests answered 500 without executing (0..1)', parseRate)

@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../platform/config.ts';
+import { isEmbedded, loadConfig } from '../platform/config.ts';
 import { openTransport } from '../platform/messaging/open-transport.ts';
 import { paysagaTopicSpecs } from '../platform/messaging/topic-specs.ts';
 import { SERVICE_NAMES } from './compose.ts';
@@ -13,9 +14,12 @@ import { describeStart, startPlatform } from './start.ts';
 const program = new Command('paysaga').description('Event-driven payment platform: checkout as one saga over Kafka and PostgreSQL');
 
 program.command('start')
-  .description('run paysaga (embedded by default; KAFKA_BROKERS and DATABASE_URL switch to Kafka and PostgreSQL)')
-  .action(async () => {
-    const config = loadConfig();
+  .description('run paysaga (embedded by default, data in memory; KAFKA_BROKERS and DATABASE_URL switch to Kafka and PostgreSQL)')
+  .option('--data-dir <dir>', 'keep embedded mode\'s database in this directory (DATABASE_URL=pglite://<dir>) instead of in memory')
+  .action(async (options: { dataDir?: string }) => {
+    const loaded = loadConfig();
+    if (options.dataDir !== undefined && !isEmbedded(loaded)) throw new Error('--data-dir is for embedded mode (PGlite); unset DATABASE_URL and KAFKA_BROKERS, or drop --data-dir');
+    const config = options.dataDir === undefined ? loaded : { ...loaded, databaseUrl: `pglite://${resolve(options.dataDir)}` };
     const started = await startPlatform(config, { services: SERVICE_NAMES });
     console.log(await describeStart(started, config));
   });

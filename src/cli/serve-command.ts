@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../platform/config.ts';
+import { DEVELOPMENT_SECRETS, loadConfig } from '../platform/config.ts';
 import { issueToken, ROLES, type Role } from '../platform/http/auth.ts';
 import { isServiceName, SERVICE_NAMES, type ServiceName } from './compose.ts';
-import { DEVELOPMENT_AUTH_SECRET, describeStart, startPlatform } from './start.ts';
+import { describeStart, startPlatform } from './start.ts';
 
 /** `paysaga serve <service…>` (distributed mode: one or more services per process) and `paysaga token`. */
 export function registerServeCommands(program: Command): void {
@@ -29,6 +29,6 @@ export function registerServeCommands(program: Command): void {
       if (!(ROLES as readonly string[]).includes(options.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
       const ttl = Number(options.ttl);
       if (!Number.isSafeInteger(ttl) || ttl < 1) throw new Error('--ttl must be a positive integer of seconds');
-      console.log(await issueToken(process.env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET, { subject: options.subject, role: options.role as Role }, ttl));
+      console.log(await issueToken(loadConfig().secrets.authSecret ?? DEVELOPMENT_SECRETS.AUTH_SECRET, { subject: options.subject, role: options.role as Role }, ttl));
     });
 }

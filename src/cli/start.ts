@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { startGatewaySimulator, type GatewaySimulator } from '../gateway/simulator/index.ts';
-import type { PlatformConfig } from '../platform/config.ts';
+import { deploymentSecrets, isEmbedded, type PlatformConfig } from '../platform/config.ts';
 import { openDatabase, type Database } from '../platform/database/database.ts';
 import { migrateSchema } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-tables.ts';
@@ -14,18 +14,12 @@ import { installGracefulShutdown, type ShutdownStep } from '../platform/lifecycl
 import { namespacedSchema, openTransport } from '../platform/messaging/open-transport.ts';
 import { paysagaTopicSpecs } from '../platform/messaging/topic-specs.ts';
 import { healthRoutes, metricsRoute } from '../platform/observability/health.ts';
-import { loadObservabilityConfig } from '../platform/observability/observability-config.ts';
 import { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import type { Transport } from '../platform/messaging/transport.ts';
 import { createLogger, loggedAndIgnored, type Logger } from '../platform/observability/logger.ts';
-import { observabilitySettings } from '../platform/observability/observability-settings.ts';
 import { TracedTransport } from '../platform/observability/traced-transport.ts';
 import { startTracing, type Tracing } from '../platform/observability/tracing.ts';
-import { loadPaymentConfig } from '../services/payment/payment-config.ts';
 import { createService, SERVICE_SCHEMAS, type RunnableService, type ServiceName } from './compose.ts';
-
-/** Embedded mode's signing secret: fine on a laptop, printed as a warning; set AUTH_SECRET anywhere else. */
-export const DEVELOPMENT_AUTH_SECRET = 'paysaga-development-secret-change-me-0123456789';
 
 export interface StartedPlatform {
   url: string;
@@ -34,6 +28,8 @@ export interface StartedPlatform {
   databaseKind: string;
   services: readonly ServiceName[];
   authSecret: string;
+  /** Embedded mode (in-process transport, PGlite): development secrets allowed, demo tokens printed. */
+  embedded: boolean;
   /** The process's transport (tools and tests publish through it). */
   transport: Transport;
   /** The process's metrics (served at /metrics). */
@@ -46,7 +42,6 @@ export interface StartedPlatform {
 
 export interface StartOptions {
   services: readonly ServiceName[];
-  env?: NodeJS.ProcessEnv;
   installSignals?: boolean;
   /** Runs after the services are up and before the banner (embedded mode seeds its menu here). */
   afterStart?: (context: { services: Map<ServiceName, RunnableService> }) => Promise<void>;
@@ -68,23 +63,21 @@ export interface StartOptions {
  * one HTTP server with bearer auth for all their routes.
  */
 export async function startPlatform(config: PlatformConfig, options: StartOptions): Promise<StartedPlatform> {
-  const env = options.env ?? process.env;
-  const settings = observabilitySettings(env);
-  const logger = options.logger ?? createLogger({ level: settings.logLevel, base: { services: options.services.join(','), ...(config.namespace ? { namespace: config.namespace } : {}) } });
-  const traced = options.traced ?? settings.tracing;
+  // Refuses a deployment without secrets of its own before anything opens.
+  const secrets = deploymentSecrets(config, { payment: options.services.includes('payment') });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { services: options.services.join(','), ...(config.namespace ? { namespace: config.namespace } : {}) } });
+  const traced = options.traced ?? config.observability.tracing;
   // Started before anything opens, so the first spans already have a provider.
-  const tracing: Tracing | null = options.traced === undefined && settings.tracing ? startTracing({ serviceName: `paysaga-${options.services.join('-')}` }) : null;
+  const tracing: Tracing | null = options.traced === undefined && config.observability.tracing ? startTracing({ serviceName: `paysaga-${options.services.join('-')}` }) : null;
   // What is open so far, so that a stop — even one asked for by a signal in the middle of starting — closes exactly that.
   let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;
   let database: Database | null = null;
   const services = new Map<ServiceName, RunnableService>();
   const startedServices = new Set<ServiceName>();
-  const authSecret = env.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET;
   let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind']; server: FastifyInstance; db: Kysely<unknown> }> | null = null;
   const transport = new TracedTransport(openTransport(config, `paysaga-${options.services.join('-')}`, logger.child({ component: 'kafka' })));
   const metrics = new PlatformMetrics();
-  const observability = loadObservabilityConfig(env);
   const steps: ShutdownStep[] = [
     // A SIGTERM during start waits for the start to end (or fail), then stops what it opened.
     { name: 'finish starting', run: async () => { await starting?.catch(loggedAndIgnored(logger, 'debug', 'start had failed; stopping what it opened')); } },
@@ -95,7 +88,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     { name: 'close database', run: async () => { await database?.close(); } },
     { name: 'flush traces', run: async () => { await tracing?.shutdown(); } },
   ];
-  if (options.installSignals !== false) installGracefulShutdown(steps, { log: (message) => { logger.info(message); } });
+  if (options.installSignals !== false) installGracefulShutdown(steps, { timeoutMs: config.shutdownTimeoutMs, log: (message) => { logger.info(message); } });
   options.log?.(`paysaga: starting ${options.services.join(', ')} (pid ${process.pid})`);
   const stop = async (): Promise<void> => { for (const step of steps) await step.run(); };
   let ready = false;
@@ -107,20 +100,19 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     await migrateSchema(db, namespacedSchema(config, 'platform'), platformMigrations);
     await transport.ensureTopics(paysagaTopicSpecs(config));
 
-    const paymentConfig = loadPaymentConfig(env);
-    if (options.services.includes('payment') && !paymentConfig.stripe.apiBase) {
+    if (options.services.includes('payment') && !config.payment.stripeApiBase) {
       // Embedded mode brings its own Stripe: the simulator on a free loopback port, webhooks pointed back at us once we listen.
-      simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: paymentConfig.stripe.webhookSecret });
+      simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: secrets.stripeWebhookSecret });
     }
-    const gatewayUrl = paymentConfig.stripe.apiBase ?? simulator?.url ?? '';
+    const gatewayUrl = config.payment.stripeApiBase ?? simulator?.url ?? '';
 
-    for (const name of options.services) services.set(name, await createService(name, { db, transport, env, gatewayUrl, metrics, schema: (schema) => namespacedSchema(config, schema), logger }));
+    for (const name of options.services) services.set(name, await createService(name, { db, transport, config, secrets, gatewayUrl, metrics, schema: (schema) => namespacedSchema(config, schema), logger }));
 
     const server = await createHttpServer({ title: 'paysaga', metrics: metrics.http, logger: logger.child({ component: 'http' }), traced });
     http = server;
-    useBearerAuth(server, { secret: authSecret });
+    useBearerAuth(server, { secret: secrets.authSecret });
     healthRoutes(server, {
-      services: options.services, started: () => ready, transport, metrics, outboxReadyMaxAgeMs: observability.outboxReadyMaxAgeMs, logger: logger.child({ component: 'health' }),
+      services: options.services, started: () => ready, transport, metrics, outboxReadyMaxAgeMs: config.observability.outboxReadyMaxAgeMs, logger: logger.child({ component: 'health' }),
       database: async () => { await sql`select 1`.execute(db); return true; },
     });
     metricsRoute(server, metrics);
@@ -132,7 +124,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       await deadLetterRoutes(scope, deadLetters);
     });
     const url = await server.listen({ port: config.httpPort, host: config.httpHost });
-    simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, paymentConfig.stripe.webhookSecret);
+    simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, secrets.stripeWebhookSecret);
     for (const [name, service] of services) {
       startedServices.add(name);
       await service.start();
@@ -145,7 +137,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
 
   try {
     const { url, gatewayUrl, databaseKind, server, db } = await starting;
-    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret, transport, metrics, http: server, db, stop };
+    return { url, gatewayUrl, transportKind: transport.kind, databaseKind, services: options.services, authSecret: secrets.authSecret, embedded: isEmbedded(config), transport, metrics, http: server, db, stop };
   } catch (error) {
     logger.error({ err: error }, 'paysaga failed to start; stopping what it opened');
     await stop();
@@ -153,27 +145,50 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   }
 }
 
+/** Where embedded mode keeps its data, for the banner and the README: in memory unless a data directory is given. */
+export function describeStorage(config: PlatformConfig): string {
+  if (config.databaseUrl === 'pglite://memory') return 'in memory: everything is lost on exit (`paysaga start --data-dir <dir>` keeps it)';
+  if (config.databaseUrl.startsWith('pglite://')) return `kept in ${config.databaseUrl.slice('pglite://'.length)}`;
+  return 'PostgreSQL (DATABASE_URL)';
+}
+
 export async function describeStart(started: StartedPlatform, config: PlatformConfig): Promise<string> {
-  const customer = await issueToken(started.authSecret, { subject: 'cust-1', role: 'customer' });
-  const admin = await issueToken(started.authSecret, { subject: 'admin-1', role: 'admin' });
-  return [
+  const lines = [
     `paysaga is up: ${started.services.join(', ')} (${started.transportKind} transport, ${started.databaseKind} database, ${paysagaTopicSpecs(config).length} topics)`,
     `  API:        ${started.url}   (OpenAPI: ${started.url}/openapi.json)`,
     `  gateway:    ${started.gatewayUrl || '(not used by these services)'}`,
+    `  data:       ${describeStorage(config)}`,
     `  readiness:  curl ${started.url}/health/ready   (metrics: ${started.url}/metrics)`,
-    ...(started.authSecret === DEVELOPMENT_AUTH_SECRET ? ['  auth:       development secret in use; set AUTH_SECRET for anything but a laptop'] : []),
+  ];
+  if (!started.embedded) {
+    // A deployment signs with its own AUTH_SECRET: no tokens on a console that a log collector keeps.
+    lines.push('  tokens:     npx paysaga token --role customer --subject cust-1   (signed with AUTH_SECRET)');
+    return [...lines, 'SIGTERM or Ctrl-C stops it gracefully.'].join('\n');
+  }
+  const customer = await issueToken(started.authSecret, { subject: 'cust-1', role: 'customer' });
+  const admin = await issueToken(started.authSecret, { subject: 'admin-1', role: 'admin' });
+  // The walkthrough calls checkout, payments, orders and sagas on this one URL: only true when this process serves them all.
+  const walkthrough = (['saga', 'payment', 'order', 'inventory'] as const).every((name) => started.services.includes(name));
+  return [
+    ...lines,
+    '  auth:       development secret (embedded mode only); set AUTH_SECRET for anything but a laptop',
     `  tokens (24 h): customer cust-1  export CUSTOMER=${customer}`,
     `                 admin admin-1    export ADMIN=${admin}`,
-    ...(started.services.includes('saga') ? [
-      '  a first checkout (two pizzas from the seeded menu), then pay with Stripe\'s success test card:',
-      `    curl -s -X POST ${started.url}/checkout -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' \\`,
-      `      -d '{"restaurantId":"resto-1","items":[{"productId":"margherita","name":"Pizza Margherita","quantity":2,"unitPrice":{"amount":1200,"currency":"USD"}}],"deliveryAddress":"1 Main Street"}'`,
-      `    curl -s ${started.url}/payments/<paymentId> -H "authorization: Bearer $CUSTOMER"      # its clientSecret (for Stripe.js; only you see it)`,
-      `    curl -s -X POST ${started.url}/payments/<paymentId>/confirm -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' -d '{"paymentMethod":"pm_card_visa"}'`,
-      `    curl -s ${started.url}/orders/<orderId> -H "authorization: Bearer $CUSTOMER"        # CONFIRMED`,
-      `    curl -s ${started.url}/sagas/checkout-<orderId> -H "authorization: Bearer $CUSTOMER" # the saga's timeline`,
-      '  (pm_card_visa_chargeDeclined instead: the order ends PAYMENT_FAILED and the stock is back)',
-    ] : []),
+    ...(walkthrough ? checkoutWalkthrough(started.url) : []),
     'Ctrl-C stops it gracefully.',
   ].join('\n');
+}
+
+/** The banner's first checkout, against one URL that serves checkout, payments, orders and sagas (embedded mode, or `paysaga up`'s front door). */
+export function checkoutWalkthrough(url: string): string[] {
+  return [
+    '  a first checkout (two pizzas from the seeded menu), then pay with Stripe\'s success test card:',
+    `    curl -s -X POST ${url}/checkout -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' \\`,
+    `      -d '{"restaurantId":"resto-1","items":[{"productId":"margherita","name":"Pizza Margherita","quantity":2,"unitPrice":{"amount":1200,"currency":"USD"}}],"deliveryAddress":"1 Main Street"}'`,
+    `    curl -s ${url}/payments/<paymentId> -H "authorization: Bearer $CUSTOMER"      # its clientSecret (for Stripe.js; only you see it)`,
+    `    curl -s -X POST ${url}/payments/<paymentId>/confirm -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' -d '{"paymentMethod":"pm_card_visa"}'`,
+    `    curl -s ${url}/orders/<orderId> -H "authorization: Bearer $CUSTOMER"        # CONFIRMED`,
+    `    curl -s ${url}/sagas/checkout-<orderId> -H "authorization: Bearer $CUSTOMER" # the saga's timeline`,
+    '  (pm_card_visa_chargeDeclined instead: the order ends PAYMENT_FAILED and the stock is back)',
+  ];
 }

@@ -1,38 +1,228 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import Value from 'typebox/value';
+
+/**
+ * Every environment variable paysaga reads, in one typed schema: validated
+ * once at start (the error names the variable), documented from here
+ * (`npm run docs:config` writes docs/configuration.md and .env.example), and
+ * the only module in src that reads the environment
+ * (test/platform/config/config.test.ts enforces it). Each property's
+ * `description` is its documentation; `group` orders the doc.
+ */
+const positive = (description: string, fallback: number, group: string) => Type.Integer({ minimum: 1, default: fallback, description, group });
+const httpUrl = (description: string, group: string) => Type.Optional(Type.String({ minLength: 1, description, group, httpUrl: true }));
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const EnvironmentSchema = Type.Object({
+  KAFKA_BROKERS: Type.Optional(Type.String({
+    pattern: '^\\s*[^\\s,]+(\\s*,\\s*[^\\s,]+)*\\s*$', group: 'deployment', example: '127.0.0.1:9092',
+    description: 'Comma-separated Kafka bootstrap brokers (host:port). Unset: the in-process transport (embedded mode).',
+  })),
+  DATABASE_URL: Type.String({
+    pattern: '^(postgres|postgresql|pglite)://', default: 'pglite://memory', group: 'deployment', example: 'postgres://paysaga@127.0.0.1:5432/paysaga',
+    description: '`postgres://…` for PostgreSQL; `pglite://memory` (in memory, lost on exit) or `pglite://<dir>` (kept in that directory; `paysaga start --data-dir <dir>`) for embedded PGlite.',
+  }),
+  DATABASE_MAX_CONNECTIONS: positive('This process\'s PostgreSQL pool size; every process of a deployment counts against the server\'s `max_connections`.', 10, 'deployment'),
+  PAYSAGA_NAMESPACE: Type.Optional(Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,48}$', group: 'deployment',
+    description: 'Prefixes topics, consumer groups and schemas, so several deployments share one Kafka and one PostgreSQL.',
+  })),
+  KAFKA_PARTITIONS: positive('Partitions of every topic `paysaga` creates.', 3, 'deployment'),
+  KAFKA_REPLICATION_FACTOR: positive('Replication factor of every topic `paysaga` creates.', 1, 'deployment'),
+  KAFKA_MIN_INSYNC_REPLICAS: Type.Optional(Type.Integer({ minimum: 1, group: 'deployment', description: '`min.insync.replicas` of every topic `paysaga` creates (unset: the broker\'s default).' })),
+  PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000, group: 'http', description: 'HTTP port of this process (0: any free port).' }),
+  HTTP_HOST: Type.String({ minLength: 1, default: '127.0.0.1', group: 'http', description: 'Address the HTTP server binds; loopback by default, `0.0.0.0` to serve beyond this machine.' }),
+  AUTH_SECRET: Type.Optional(Type.String({
+    minLength: 32, group: 'secrets', secret: true,
+    description: 'HS256 key (at least 32 characters) that signs and verifies bearer tokens. Required outside embedded mode; embedded mode uses a development secret.',
+  })),
+  STRIPE_API_KEY: Type.Optional(Type.String({
+    minLength: 1, group: 'secrets', secret: true,
+    description: 'Stripe secret key the payment service calls Stripe (or the simulator) with. Required outside embedded mode wherever the payment service runs.',
+  })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({
+    minLength: 1, group: 'secrets', secret: true,
+    description: 'Signing secret (`whsec_…`) the payment service verifies Stripe webhooks with. Required outside embedded mode wherever the payment service runs.',
+  })),
+  STRIPE_API_BASE: httpUrl('Stripe API the payment service calls (`https://api.stripe.com` for Stripe itself). Unset: an in-process gateway simulator.', 'payment'),
+  PAYMENT_RECONCILE_AFTER_MS: positive('A payment or refund unsettled this long is re-read from the gateway.', 30_000, 'payment'),
+  PAYMENT_RECONCILE_INTERVAL_MS: positive('How often the reconciler looks for unsettled payments.', 5_000, 'payment'),
+  CHECKOUT_PAYMENT_DEADLINE_MS: positive('A checkout unpaid this long is cancelled (intent cancelled, stock released).', 15 * 60_000, 'saga'),
+  SAGA_COMMAND_TIMEOUT_MS: positive('A saga command unanswered this long is sent again.', 60_000, 'saga'),
+  SAGA_COMMAND_MAX_RESENDS: positive('Resends of one saga command after it was dead-lettered or went unanswered; then the saga gives up on the step (compensates, or ends FAILED).', 3, 'saga'),
+  SEED_MENU: Type.Boolean({ default: true, group: 'inventory', description: 'Seed the demo menu (Pasta Place) into an empty catalogue; `false` starts empty (products come through `POST /products`).' }),
+  NOTIFICATION_WEBHOOK_URL: httpUrl('POST every notification to this http(s) URL (takes precedence over the log).', 'notification'),
+  NOTIFICATION_LOG_FILE: Type.Optional(Type.String({ minLength: 1, group: 'notification', description: 'Append a JSON line per notification to this file (unset: the process log).' })),
+  SHUTDOWN_TIMEOUT_MS: positive('Upper bound of a graceful stop (SIGTERM/SIGINT): in-flight work still running then is abandoned uncommitted, and redelivered after a restart.', 10_000, 'process'),
+  LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info', group: 'process', description: 'Least severe log level written.' }),
+  SAGA_STUCK_AFTER_MS: positive('A saga without progress this long counts as stuck in the metrics (keep it above the checkout payment window, which a saga spends waiting).', 30 * 60_000, 'observability'),
+  OUTBOX_READY_MAX_AGE_MS: positive('An unpublished outbox row older than this makes the process not ready.', 60_000, 'observability'),
+  OTEL_TRACES_EXPORTER: Type.Optional(Type.String({ minLength: 1, group: 'observability', example: 'otlp', description: 'OpenTelemetry trace exporter (`otlp`, `console`, `none`); naming one other than `none` turns tracing on. The SDK reads the other `OTEL_*` variables itself.' })),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTLP collector base URL; setting it turns tracing on.', 'observability'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl('OTLP traces URL; setting it turns tracing on.', 'observability'),
+  OTEL_SDK_DISABLED: Type.Boolean({ default: false, group: 'observability', description: '`true` keeps tracing off whatever else is set.' }),
+});
+
+export type Environment = Static<typeof EnvironmentSchema>;
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** A configuration value the schema refuses; the message names the variable. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
 /** Runtime configuration, from the environment (distributed mode) with embedded-mode defaults. */
 export interface PlatformConfig {
   /** Kafka brokers; empty means the in-process transport (embedded mode). */
   kafkaBrokers: string[];
   /** postgres://… or pglite://memory | pglite://<dir>. */
   databaseUrl: string;
-  /** DATABASE_MAX_CONNECTIONS: this process's PostgreSQL pool size; every process of a deployment counts against the server's max_connections. */
   databaseMaxConnections: number;
   partitions: number;
   replicationFactor: number;
   minInsyncReplicas: number | null;
   httpPort: number;
-  /** Loopback by default; set HTTP_HOST=0.0.0.0 to serve beyond this machine. */
   httpHost: string;
-  /** PAYSAGA_NAMESPACE: prefixes topics, consumer groups and schemas, so several deployments share one Kafka and one PostgreSQL. */
   namespace: string | null;
+  /** As set; `deploymentSecrets` decides what a start may use. */
+  secrets: { authSecret: string | null; stripeApiKey: string | null; stripeWebhookSecret: string | null };
+  payment: { stripeApiBase: string | null; reconcileAfterMs: number; reconcileIntervalMs: number };
+  saga: { paymentDeadlineMs: number; commandTimeoutMs: number; commandMaxResends: number };
+  inventory: { seedMenu: boolean };
+  notification: { webhookUrl: string | null; logFile: string | null };
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+  observability: { sagaStuckAfterMs: number; outboxReadyMaxAgeMs: number; tracing: boolean };
 }
 
-export function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
+/** Strict string → value for the schema's type: "3.5" is no integer and "yes" no boolean (TypeBox's Convert would truncate and guess). */
+function fromString(schema: TSchema, raw: string): unknown {
+  const type = (schema as { type?: string }).type;
+  if (type === 'integer') return /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  return raw;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+function problem(name: string, schema: TSchema, message: string, raw: string | undefined): string {
+  const options = (schema as { anyOf?: { const: string }[] }).anyOf;
+  const rule = options ? `must be one of ${options.map((option) => option.const).join('|')}` : message;
+  return `${name} ${rule}, got ${'secret' in schema ? '(hidden)' : JSON.stringify(raw)}`;
+}
+
+/** TypeBox has no URL check of its own (formats are opt-in): an http(s) URL, without its trailing slash. */
+function checkHttpUrl(name: keyof Environment, value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') throw new ConfigurationError(`${name} must be an http(s) URL such as http://127.0.0.1:12111, got ${JSON.stringify(value)}`);
+  return value.replace(/\/$/, '');
+}
+
+/** The environment checked against the schema, with defaults; throws a ConfigurationError naming the first bad variable. */
+export function parseEnvironment(env: Readonly<Record<string, string | undefined>>): Environment {
+  const raws: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(EnvironmentSchema.properties) as [string, TSchema][]) {
+    const raw = env[name]?.trim();
+    // An empty value is an unset one (`PORT=` in a unit file, an empty .env line).
+    if (raw === undefined || raw === '') continue;
+    raws[name] = raw;
+    values[name] = fromString(schema, raw);
+  }
+  const value = Value.Default(EnvironmentSchema, values);
+  for (const error of Value.Errors(EnvironmentSchema, value)) {
+    const name = error.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+    throw new ConfigurationError(problem(name, EnvironmentSchema.properties[name as keyof Environment], error.message, raws[name]));
+  }
+  return value as Environment;
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): PlatformConfig {
+  const parsed = parseEnvironment(env);
   return {
-    kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((broker) => broker.trim()).filter(Boolean),
-    databaseUrl: env.DATABASE_URL ?? 'pglite://memory',
-    databaseMaxConnections: positiveInteger('DATABASE_MAX_CONNECTIONS', env.DATABASE_MAX_CONNECTIONS, 10),
-    partitions: positiveInteger('KAFKA_PARTITIONS', env.KAFKA_PARTITIONS, 3),
-    replicationFactor: positiveInteger('KAFKA_REPLICATION_FACTOR', env.KAFKA_REPLICATION_FACTOR, 1),
-    minInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS ? positiveInteger('KAFKA_MIN_INSYNC_REPLICAS', env.KAFKA_MIN_INSYNC_REPLICAS, 1) : null,
-    httpPort: positiveInteger('PORT', env.PORT, 3000),
-    httpHost: env.HTTP_HOST ?? '127.0.0.1',
-    namespace: env.PAYSAGA_NAMESPACE || null,
+    kafkaBrokers: (parsed.KAFKA_BROKERS ?? '').split(',').map((broker) => broker.trim()).filter(Boolean),
+    databaseUrl: parsed.DATABASE_URL,
+    databaseMaxConnections: parsed.DATABASE_MAX_CONNECTIONS,
+    partitions: parsed.KAFKA_PARTITIONS,
+    replicationFactor: parsed.KAFKA_REPLICATION_FACTOR,
+    minInsyncReplicas: parsed.KAFKA_MIN_INSYNC_REPLICAS ?? null,
+    httpPort: parsed.PORT,
+    httpHost: parsed.HTTP_HOST,
+    namespace: parsed.PAYSAGA_NAMESPACE ?? null,
+    secrets: { authSecret: parsed.AUTH_SECRET ?? null, stripeApiKey: parsed.STRIPE_API_KEY ?? null, stripeWebhookSecret: parsed.STRIPE_WEBHOOK_SECRET ?? null },
+    payment: {
+      stripeApiBase: checkHttpUrl('STRIPE_API_BASE', parsed.STRIPE_API_BASE),
+      reconcileAfterMs: parsed.PAYMENT_RECONCILE_AFTER_MS,
+      reconcileIntervalMs: parsed.PAYMENT_RECONCILE_INTERVAL_MS,
+    },
+    saga: { paymentDeadlineMs: parsed.CHECKOUT_PAYMENT_DEADLINE_MS, commandTimeoutMs: parsed.SAGA_COMMAND_TIMEOUT_MS, commandMaxResends: parsed.SAGA_COMMAND_MAX_RESENDS },
+    inventory: { seedMenu: parsed.SEED_MENU },
+    notification: { webhookUrl: checkHttpUrl('NOTIFICATION_WEBHOOK_URL', parsed.NOTIFICATION_WEBHOOK_URL), logFile: parsed.NOTIFICATION_LOG_FILE ?? null },
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    logLevel: parsed.LOG_LEVEL,
+    observability: { sagaStuckAfterMs: parsed.SAGA_STUCK_AFTER_MS, outboxReadyMaxAgeMs: parsed.OUTBOX_READY_MAX_AGE_MS, tracing: tracingWanted(parsed) },
   };
+}
+
+/** Tracing is off unless an exporter other than `none` or an OTLP endpoint is named, and never with OTEL_SDK_DISABLED=true. */
+export function tracingWanted(parsed: Pick<Environment, 'OTEL_TRACES_EXPORTER' | 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SDK_DISABLED'>): boolean {
+  const exporter = parsed.OTEL_TRACES_EXPORTER;
+  const named = (exporter !== undefined && exporter !== 'none') || parsed.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined;
+  return named && !parsed.OTEL_SDK_DISABLED && exporter !== 'none';
+}
+
+/** Embedded mode: the in-process transport and PGlite — one process, nothing shared, development secrets allowed. */
+export function isEmbedded(config: Pick<PlatformConfig, 'kafkaBrokers' | 'databaseUrl'>): boolean {
+  return config.kafkaBrokers.length === 0 && config.databaseUrl.startsWith('pglite:');
+}
+
+/** The well-known values embedded mode runs with. They are in the README, so anywhere else they are no secret at all. */
+export const DEVELOPMENT_SECRETS = {
+  AUTH_SECRET: 'paysaga-development-secret-change-me-0123456789',
+  STRIPE_API_KEY: 'sk_test_paysaga_local',
+  STRIPE_WEBHOOK_SECRET: 'whsec_paysaga_local',
+} as const;
+
+export interface DeploymentSecrets {
+  authSecret: string;
+  stripeApiKey: string;
+  stripeWebhookSecret: string;
+  /** True when tokens are signed with the development secret (embedded mode only). */
+  developmentAuth: boolean;
+}
+
+/**
+ * The secrets a start may use. Embedded mode falls back to the development
+ * values; anywhere else (KAFKA_BROKERS or a postgres DATABASE_URL) a missing
+ * or development value refuses the start, naming the variable — a webhook
+ * signed with the documented secret would otherwise mark an unpaid payment
+ * paid. The Stripe ones are required only where the payment service runs:
+ * no other service has any use for them.
+ */
+export function deploymentSecrets(config: PlatformConfig, options: { payment: boolean }): DeploymentSecrets {
+  const given = { AUTH_SECRET: config.secrets.authSecret, STRIPE_API_KEY: config.secrets.stripeApiKey, STRIPE_WEBHOOK_SECRET: config.secrets.stripeWebhookSecret };
+  const pick = (name: keyof typeof DEVELOPMENT_SECRETS, needed: boolean): string => {
+    const value = given[name];
+    if (isEmbedded(config) || !needed) return value ?? DEVELOPMENT_SECRETS[name];
+    if (value === null) throw new ConfigurationError(`${name} is required outside embedded mode (KAFKA_BROKERS or a postgres DATABASE_URL is set)`);
+    if (value === DEVELOPMENT_SECRETS[name]) throw new ConfigurationError(`${name} is the published development value; set a secret of your own outside embedded mode`);
+    return value;
+  };
+  const secrets = { authSecret: pick('AUTH_SECRET', true), stripeApiKey: pick('STRIPE_API_KEY', options.payment), stripeWebhookSecret: pick('STRIPE_WEBHOOK_SECRET', options.payment) };
+  return { ...secrets, developmentAuth: secrets.authSecret === DEVELOPMENT_SECRETS.AUTH_SECRET };
+}
+
+/** The environment a child process of ours inherits (`paysaga up`), with some variables set or removed. */
+export function childEnvironment(changes: Readonly<Record<string, string | null>>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }

@@ -11,7 +11,7 @@ describe('embedded mode: the payment service on the in-process transport, PGlite
   let token = '';
   before(async () => {
     const config = { ...loadConfig({}), httpPort: 0 };
-    started = await startPlatform(config, { services: ['payment'], env: {}, installSignals: false });
+    started = await startPlatform(config, { services: ['payment'], installSignals: false });
     token = await issueToken(started.authSecret, { subject: 'admin-1', role: 'admin' });
   });
   after(async () => { await started.stop(); });

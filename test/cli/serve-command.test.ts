@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { eventually, kafkaBrokers, postgresUrl, uniqueName } from '../support/env.ts';
+import { eventually, kafkaBrokers, postgresUrl, testSecrets, uniqueName } from '../support/env.ts';
 import { freePort } from '../support/ports.ts';
 
 test('SIGTERM while paysaga serve is still starting waits for the start to end, then stops it gracefully (exit 0)', async () => {
   const root = join(import.meta.dirname, '..', '..');
   const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['src/cli/main.ts', 'serve', 'all'], {
     cwd: root,
-    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: uniqueName('serve'), PORT: String(await freePort()), AUTH_SECRET: 'paysaga-serve-test-secret-0123456789abcdef', NOTIFICATION_LOG_FILE: '/dev/null', DATABASE_MAX_CONNECTIONS: '4' },
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: uniqueName('serve'), PORT: String(await freePort()), ...testSecrets(), SHUTDOWN_TIMEOUT_MS: '300000', NOTIFICATION_LOG_FILE: '/dev/null', DATABASE_MAX_CONNECTIONS: '4' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

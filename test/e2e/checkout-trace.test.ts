@@ -31,7 +31,7 @@ function traceOfCheckout(expectedTopics: readonly string[], topicOf: (span: Read
   let client: MarketplaceClient;
   before(async () => {
     const { env } = setup();
-    started = await startPlatform({ ...loadConfig(env), httpPort: 0 }, { services: SERVICE_NAMES, installSignals: false, env, traced: true, logger: captureLogs('warn').logger });
+    started = await startPlatform({ ...loadConfig(env), httpPort: 0 }, { services: SERVICE_NAMES, installSignals: false, traced: true, logger: captureLogs('warn').logger });
     const url = started.url;
     client = await MarketplaceClient.create({ checkout: url, payment: url, order: url, inventory: url, delivery: url, notification: url }, started.authSecret);
   });

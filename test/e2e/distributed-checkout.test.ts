@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startGatewaySimulator, type GatewaySimulator } from '../../src/gateway/simulator/index.ts';
-import { eventually, kafkaBrokers, postgresUrl, uniqueName } from '../support/env.ts';
+import { eventually, kafkaBrokers, postgresUrl, testSecrets, uniqueName } from '../support/env.ts';
 import { checkoutScenarios } from './checkout-scenarios.ts';
 import { MarketplaceClient, PIZZA } from './marketplace-client.ts';
 import { freePort, ServiceProcess } from './service-processes.ts';
@@ -12,8 +12,7 @@ type Json = Record<string, unknown>;
 const SERVICES = ['payment', 'order', 'inventory', 'delivery', 'notification', 'saga'] as const;
 type Name = typeof SERVICES[number];
 const root = join(import.meta.dirname, '..', '..');
-const AUTH_SECRET = 'paysaga-e2e-secret-0123456789abcdefghijklmnop';
-const WEBHOOK_SECRET = 'whsec_paysaga_e2e';
+const { AUTH_SECRET, STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } = testSecrets();
 
 describe('distributed mode: each service its own process on Kafka and PostgreSQL', () => {
   const processes = new Map<Name, ServiceProcess>();
@@ -26,7 +25,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
     simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: WEBHOOK_SECRET, webhookRetry: { attempts: 8, baseDelayMs: 200, maxDelayMs: 2_000 } });
     env = {
       KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: uniqueName('e2e'),
-      AUTH_SECRET, STRIPE_API_BASE: simulator.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, CHECKOUT_PAYMENT_DEADLINE_MS: '300000',
+      AUTH_SECRET, STRIPE_API_KEY, STRIPE_API_BASE: simulator.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, CHECKOUT_PAYMENT_DEADLINE_MS: '300000',
       SAGA_COMMAND_TIMEOUT_MS: '20000', NOTIFICATION_LOG_FILE: '/dev/null', DATABASE_MAX_CONNECTIONS: '6', PAYMENT_RECONCILE_AFTER_MS: '3000', PAYMENT_RECONCILE_INTERVAL_MS: '1000',
     };
     for (const name of SERVICES) processes.set(name, new ServiceProcess(name, await freePort(), env));

@@ -11,8 +11,8 @@ describe('embedded mode: every service in one process (in-process transport, PGl
   let started: StartedPlatform;
   let client: MarketplaceClient;
   before(async () => {
-    started = await startPlatform({ ...loadConfig({}), httpPort: 0 }, {
-      services: SERVICE_NAMES, installSignals: false, env: { NOTIFICATION_LOG_FILE: '/dev/null' },
+    started = await startPlatform({ ...loadConfig({ NOTIFICATION_LOG_FILE: '/dev/null' }), httpPort: 0 }, {
+      services: SERVICE_NAMES, installSignals: false,
     });
     const url = started.url;
     client = await MarketplaceClient.create({ checkout: url, payment: url, order: url, inventory: url, delivery: url, notification: url }, started.authSecret);

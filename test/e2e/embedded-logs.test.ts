@@ -27,9 +27,8 @@ describe('logs of a full embedded run (checkout, declined card, refund, a poison
 
   before(async () => {
     logs = captureLogs('trace');
-    started = await startPlatform({ ...loadConfig({}), httpPort: 0 }, {
+    started = await startPlatform({ ...loadConfig({ NOTIFICATION_LOG_FILE: '/dev/null', AUTH_SECRET: secrets.authSecret, STRIPE_API_KEY: secrets.stripeKey, STRIPE_WEBHOOK_SECRET: secrets.webhookSecret }), httpPort: 0 }, {
       services: SERVICE_NAMES, installSignals: false, logger: logs.logger,
-      env: { NOTIFICATION_LOG_FILE: '/dev/null', AUTH_SECRET: secrets.authSecret, STRIPE_API_KEY: secrets.stripeKey, STRIPE_WEBHOOK_SECRET: secrets.webhookSecret },
     });
     const url = started.url;
     client = await MarketplaceClient.create({ checkout: url, payment: url, order: url, inventory: url, delivery: url, notification: url }, started.authSecret);

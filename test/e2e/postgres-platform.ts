@@ -27,7 +27,7 @@ export async function startPostgresPlatform(env: NodeJS.ProcessEnv = {}): Promis
   const namespace = uniqueName('tb');
   const platformEnv = { DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: namespace, NOTIFICATION_LOG_FILE: '/dev/null', ...env };
   const config = { ...loadConfig(platformEnv), kafkaBrokers: [], httpPort: 0 };
-  const started = await startPlatform(config, { services: SERVICE_NAMES, installSignals: false, env: platformEnv });
+  const started = await startPlatform(config, { services: SERVICE_NAMES, installSignals: false });
   const database: Database = await openDatabase({ url: postgresUrl() });
   const schema = (name: ServiceName | 'platform'): string => namespacedSchema(config, name === 'platform' ? 'platform' : SERVICE_SCHEMAS[name]);
   const token = (role: Role, subject: string): Promise<string> => issueToken(started.authSecret, { role, subject });

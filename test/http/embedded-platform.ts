@@ -22,8 +22,8 @@ export class EmbeddedPlatform {
   }
 
   static async start(): Promise<EmbeddedPlatform> {
-    return new EmbeddedPlatform(await startPlatform({ ...loadConfig({}), httpPort: 0 }, {
-      services: SERVICE_NAMES, installSignals: false, env: { NOTIFICATION_LOG_FILE: '/dev/null' },
+    return new EmbeddedPlatform(await startPlatform({ ...loadConfig({ NOTIFICATION_LOG_FILE: '/dev/null' }), httpPort: 0 }, {
+      services: SERVICE_NAMES, installSignals: false,
     }));
   }
 

@@ -14,6 +14,18 @@ export function postgresUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 }
 
+/**
+ * Secrets for a test deployment: outside embedded mode paysaga refuses to start
+ * without AUTH_SECRET, STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET of its own.
+ */
+export function testSecrets(): { AUTH_SECRET: string; STRIPE_API_KEY: string; STRIPE_WEBHOOK_SECRET: string } {
+  return {
+    AUTH_SECRET: `paysaga-test-${randomBytes(24).toString('hex')}`,
+    STRIPE_API_KEY: `sk_test_${randomBytes(12).toString('hex')}`,
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(12).toString('hex')}`,
+  };
+}
+
 /** A name no other test (or earlier run) uses: tests share one broker and one database. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;

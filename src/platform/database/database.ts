@@ -46,9 +46,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     max: options.maxConnections ?? 10,
     types: { getTypeParser: int8AsBigInt },
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A client losing its server (a PostgreSQL restart) must not end the process: pg emits 'error' on idle clients
+  // through the pool and on checked-out clients on the client itself, where nobody listens. The query in flight
+  // rejects on its own; the next one reconnects.
   const logger = options.logger ?? fallbackLogger();
-  pool.on('error', (error) => { logger.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool replaces it'); });
+  const lost = (error: Error): void => { logger.warn({ err: error }, 'a PostgreSQL connection was lost; the pool replaces it'); };
+  pool.on('error', lost);
+  pool.on('connect', (client) => { client.on('error', lost); });
   const db = new Kysely<unknown>({ dialect: traceIf(options, new PostgresDialect({ pool })) });
   return { kind: 'postgres', db, close: () => db.destroy() };
 }

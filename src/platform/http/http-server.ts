@@ -40,6 +40,16 @@ function requestContext(request: FastifyRequest): Record<string, unknown> {
   };
 }
 
+/**
+ * The database is away (restarting, failing over): ECONNREFUSED/ECONNRESET, 57P01 admin_shutdown, 57P02/57P03,
+ * class 08 connection exceptions. The request is fine; it should be retried shortly — 503, not 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return /Connection terminated|connection (is )?closed/i.test(error instanceof Error ? error.message : '');
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08');
+}
+
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
@@ -91,6 +101,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof ApiError && error.statusCode < 500) return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error, request: requestContext(request) }, 'database unavailable: answered 503 with Retry-After');
+      return reply.code(503).header('retry-after', '2').send(errorBody('service_unavailable', 'the database is unavailable for a moment; retry shortly (with the same Idempotency-Key)'));
+    }
     if (isFastifyError(error) && error.validation) {
       const issues = error.validation.map((issue) => ({ path: `${error.validationContext ?? 'body'}${issue.instancePath}`, message: issue.message ?? 'invalid' }));
       return reply.code(400).send(errorBody('invalid_request', `invalid ${error.validationContext ?? 'request'}: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`, { issues }));

@@ -7,6 +7,13 @@ export interface GracefulShutdownOptions {
   log?: (message: string) => void;
   exit?: (code: number) => void;
   signals?: readonly NodeJS.Signals[];
+  /**
+   * SHUTDOWN_TIMEOUT_MS: a stop that has not finished by then exits 1 anyway.
+   * Nothing is lost: what was not committed (an in-flight handler, a record
+   * waiting out its retry delay) is redelivered after a restart, and the inbox
+   * makes the redelivery harmless; unpublished outbox rows stay in the database.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -38,7 +45,15 @@ export function installGracefulShutdown(steps: readonly ShutdownStep[], options:
     process.on(signal, () => {
       if (shuttingDown) return exit(1);
       log(`shutdown: ${signal} received`);
-      void shutdown().then(() => exit(0));
+      const timeoutMs = options.timeoutMs;
+      const bound = timeoutMs === undefined ? null : setTimeout(() => {
+        log(`shutdown: not finished within ${timeoutMs} ms; exiting with the unfinished work uncommitted (it is redelivered after a restart)`);
+        exit(1);
+      }, timeoutMs);
+      void shutdown().then(() => {
+        if (bound) clearTimeout(bound);
+        exit(0);
+      });
     });
   }
   return shutdown;

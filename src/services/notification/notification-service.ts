@@ -9,7 +9,7 @@ import { notificationRoutes } from './http/notification-routes.ts';
 import { notificationMigrations } from './store/migrations.ts';
 
 export interface NotificationServiceOptions extends ServiceOptions {
-  /** Where notifications go (default: a JSON line per notification on console.log); see `channelFor(loadNotificationConfig())`. */
+  /** Where notifications go (default: a JSON line per notification on console.log); see `channelFor(config.notification)` in the composition. */
   channel?: NotificationChannel;
   /** Attempts, backoff, retry-loop period, claim lease, concurrency of sends. */
   sending?: Partial<DispatchPolicy>;

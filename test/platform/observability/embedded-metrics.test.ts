@@ -13,7 +13,7 @@ describe('metrics and health of the embedded process', () => {
   let started: StartedPlatform;
   let client: MarketplaceClient;
   before(async () => {
-    started = await startPlatform({ ...loadConfig({}), httpPort: 0 }, { services: SERVICE_NAMES, installSignals: false, env: { NOTIFICATION_LOG_FILE: '/dev/null' } });
+    started = await startPlatform({ ...loadConfig({ NOTIFICATION_LOG_FILE: '/dev/null' }), httpPort: 0 }, { services: SERVICE_NAMES, installSignals: false });
     const url = started.url;
     client = await MarketplaceClient.create({ checkout: url, payment: url, order: url, inventory: url, delivery: url, notification: url }, started.authSecret);
   });

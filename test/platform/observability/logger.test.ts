@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addLogFields, withLogFields } from '../../../src/platform/observability/log-context.ts';
-import { observabilitySettings } from '../../../src/platform/observability/observability-settings.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
 import { captureLogs } from '../../support/log-capture.ts';
 
 describe('the platform logger', () => {
@@ -37,9 +37,9 @@ describe('the platform logger', () => {
   });
 
   test('LOG_LEVEL sets the level, and a wrong one is refused at start', () => {
-    assert.equal(observabilitySettings({}).logLevel, 'info');
-    assert.equal(observabilitySettings({ LOG_LEVEL: 'DEBUG' }).logLevel, 'debug');
-    assert.throws(() => observabilitySettings({ LOG_LEVEL: 'loud' }), /LOG_LEVEL must be one of/);
+    assert.equal(loadConfig({}).logLevel, 'info');
+    assert.equal(loadConfig({ LOG_LEVEL: 'debug' }).logLevel, 'debug');
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL must be one of/);
     const logs = captureLogs('warn');
     logs.logger.info('hidden');
     logs.logger.warn('shown');
@@ -47,10 +47,10 @@ describe('the platform logger', () => {
   });
 
   test('tracing is off unless an exporter or an OTLP endpoint is named, and OTEL_SDK_DISABLED wins', () => {
-    assert.equal(observabilitySettings({}).tracing, false);
-    assert.equal(observabilitySettings({ OTEL_TRACES_EXPORTER: 'none' }).tracing, false);
-    assert.equal(observabilitySettings({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing, true);
-    assert.equal(observabilitySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).tracing, true);
-    assert.equal(observabilitySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }).tracing, false);
+    assert.equal(loadConfig({}).observability.tracing, false);
+    assert.equal(loadConfig({ OTEL_TRACES_EXPORTER: 'none' }).observability.tracing, false);
+    assert.equal(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).observability.tracing, true);
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).observability.tracing, true);
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }).observability.tracing, false);
   });
 });

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { LogChannel } from '../../../src/services/notification/channels/log-channel.ts';
 import type { OutgoingNotification } from '../../../src/services/notification/channels/notification-channel.ts';
 import { WebhookChannel } from '../../../src/services/notification/channels/webhook-channel.ts';
-import { channelFor, loadNotificationConfig } from '../../../src/services/notification/notification-config.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
+import { channelFor } from '../../../src/services/notification/notification-config.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 const notification = (id: string): OutgoingNotification => ({
@@ -78,12 +79,13 @@ describe('webhook channel against a local HTTP server', () => {
 
 describe('notification config', () => {
   test('reads NOTIFICATION_WEBHOOK_URL and NOTIFICATION_LOG_FILE; both unset means the process log', () => {
-    assert.deepEqual(loadNotificationConfig({}), { webhookUrl: null, logFile: null });
-    assert.deepEqual(loadNotificationConfig({ NOTIFICATION_WEBHOOK_URL: 'https://hooks.example.test/n', NOTIFICATION_LOG_FILE: '/tmp/n.jsonl' }), {
+    const notification = (env: Record<string, string>) => loadConfig(env).notification;
+    assert.deepEqual(notification({}), { webhookUrl: null, logFile: null });
+    assert.deepEqual(notification({ NOTIFICATION_WEBHOOK_URL: 'https://hooks.example.test/n', NOTIFICATION_LOG_FILE: '/tmp/n.jsonl' }), {
       webhookUrl: 'https://hooks.example.test/n', logFile: '/tmp/n.jsonl',
     });
-    assert.throws(() => loadNotificationConfig({ NOTIFICATION_WEBHOOK_URL: 'not a url' }), /NOTIFICATION_WEBHOOK_URL/);
-    assert.throws(() => loadNotificationConfig({ NOTIFICATION_WEBHOOK_URL: 'ftp://files.example.test/' }), /http\(s\)/);
+    assert.throws(() => notification({ NOTIFICATION_WEBHOOK_URL: 'not a url' }), /NOTIFICATION_WEBHOOK_URL/);
+    assert.throws(() => notification({ NOTIFICATION_WEBHOOK_URL: 'ftp://files.example.test/' }), /http\(s\)/);
   });
 
   test('the webhook wins when set; otherwise the log channel', () => {
