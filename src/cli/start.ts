@@ -68,7 +68,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { services: options.services.join(','), ...(config.namespace ? { namespace: config.namespace } : {}) } });
   const traced = options.traced ?? config.observability.tracing;
   // Started before anything opens, so the first spans already have a provider.
-  const tracing: Tracing | null = options.traced === undefined && config.observability.tracing ? startTracing({ serviceName: `paysaga-${options.services.join('-')}` }) : null;
+  const tracing: Tracing | null = options.traced === undefined && config.observability.tracing ? startTracing({ serviceName: config.observability.serviceName ?? `paysaga-${options.services.join('-')}` }) : null;
   // What is open so far, so that a stop — even one asked for by a signal in the middle of starting — closes exactly that.
   let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;

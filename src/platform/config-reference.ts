@@ -25,6 +25,7 @@ const GROUPS: Record<string, string> = {
   inventory: 'Inventory service',
   notification: 'Notification service',
   process: 'Process: shutdown, logging',
+  observability: 'Observability: metrics, health, tracing (see observability.md)',
 };
 
 function typeOf(schema: TSchema): string {

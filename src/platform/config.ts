@@ -61,6 +61,7 @@ export const EnvironmentSchema = Type.Object({
   OTEL_TRACES_EXPORTER: Type.Optional(Type.String({ minLength: 1, group: 'observability', example: 'otlp', description: 'OpenTelemetry trace exporter (`otlp`, `console`, `none`); naming one other than `none` turns tracing on. The SDK reads the other `OTEL_*` variables itself.' })),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTLP collector base URL; setting it turns tracing on.', 'observability'),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl('OTLP traces URL; setting it turns tracing on.', 'observability'),
+  OTEL_SERVICE_NAME: Type.Optional(Type.String({ minLength: 1, group: 'observability', description: 'Service name on every span (default `paysaga-<services>`).' })),
   OTEL_SDK_DISABLED: Type.Boolean({ default: false, group: 'observability', description: '`true` keeps tracing off whatever else is set.' }),
 });
 
@@ -93,7 +94,7 @@ export interface PlatformConfig {
   notification: { webhookUrl: string | null; logFile: string | null };
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
-  observability: { sagaStuckAfterMs: number; outboxReadyMaxAgeMs: number; tracing: boolean };
+  observability: { sagaStuckAfterMs: number; outboxReadyMaxAgeMs: number; tracing: boolean; serviceName: string | null };
 }
 
 /** Strict string → value for the schema's type: "3.5" is no integer and "yes" no boolean (TypeBox's Convert would truncate and guess). */
@@ -117,7 +118,7 @@ function checkHttpUrl(name: keyof Environment, value: string | undefined): strin
   try {
     parsed = new URL(value);
   } catch {
-    // reported below
+    // not logged: reported just below as a ConfigurationError naming the variable
   }
   if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') throw new ConfigurationError(`${name} must be an http(s) URL such as http://127.0.0.1:12111, got ${JSON.stringify(value)}`);
   return value.replace(/\/$/, '');
@@ -165,7 +166,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     notification: { webhookUrl: checkHttpUrl('NOTIFICATION_WEBHOOK_URL', parsed.NOTIFICATION_WEBHOOK_URL), logFile: parsed.NOTIFICATION_LOG_FILE ?? null },
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
-    observability: { sagaStuckAfterMs: parsed.SAGA_STUCK_AFTER_MS, outboxReadyMaxAgeMs: parsed.OUTBOX_READY_MAX_AGE_MS, tracing: tracingWanted(parsed) },
+    observability: { sagaStuckAfterMs: parsed.SAGA_STUCK_AFTER_MS, outboxReadyMaxAgeMs: parsed.OUTBOX_READY_MAX_AGE_MS, tracing: tracingWanted(parsed), serviceName: parsed.OTEL_SERVICE_NAME ?? null },
   };
 }
 

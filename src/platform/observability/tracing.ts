@@ -22,7 +22,7 @@ export interface Tracing {
  */
 export function startTracing(options: TracingOptions): Tracing {
   const sdk = new NodeSDK({
-    serviceName: process.env.OTEL_SERVICE_NAME || options.serviceName,
+    serviceName: options.serviceName,
     instrumentations: [],
     metricReaders: [],
     logRecordProcessors: [],
