@@ -6,7 +6,7 @@ import { SERVICE_NAMES } from '../../src/cli/compose.ts';
 import { startPlatform, type StartedPlatform } from '../../src/cli/start.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { startTracing, type Tracing } from '../../src/platform/observability/tracing.ts';
-import { eventually, kafkaBrokers, postgresUrl, uniqueName } from '../support/env.ts';
+import { eventually, kafkaBrokers, postgresUrl, testSecrets, uniqueName } from '../support/env.ts';
 import { captureLogs } from '../support/log-capture.ts';
 import { MarketplaceClient } from './marketplace-client.ts';
 
@@ -89,6 +89,6 @@ describe('one checkout is one trace: on Kafka and PostgreSQL (headers cross the 
     ['inventory inventory.commands', 'payment payment.commands', 'order order.commands', 'delivery delivery.commands', 'notification notification.commands', 'saga saga.replies', 'saga payment.completed'],
     // The transport below the namespace sees wire names; the span is opened above it, on the logical topic.
     (span) => String(attribute(span, 'messaging.destination.name')).replace(`${namespace}.`, ''),
-    () => ({ env: { KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: namespace, NOTIFICATION_LOG_FILE: '/dev/null' } }),
+    () => ({ env: { KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: namespace, NOTIFICATION_LOG_FILE: '/dev/null', ...testSecrets() } }),
   );
 });

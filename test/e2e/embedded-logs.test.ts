@@ -36,7 +36,8 @@ describe('logs of a full embedded run (checkout, declined card, refund, a poison
     // Success, then cancelled after payment (the refund saga).
     const paid = await client.checkout(1);
     assert.equal(paid.status, 201, paid.text);
-    clientSecrets.push(String(paid.body.clientSecret));
+    // The paying customer reads the secret from the payment service (it never travels with the saga).
+    clientSecrets.push(String((await client.call('GET', `${url}/payments/${String(paid.body.paymentId)}`, 'customer')).body.clientSecret));
     assert.equal((await client.pay(String(paid.body.paymentId), 'pm_card_visa')).status, 200);
     await client.sagaReaches(String(paid.body.sagaId), 'COMPLETED');
     const cancel = await client.call('POST', `${url}/orders/${String(paid.body.orderId)}/cancel`, 'customer', { reason: 'changed my mind' });
@@ -44,7 +45,7 @@ describe('logs of a full embedded run (checkout, declined card, refund, a poison
     await client.orderReaches(String(paid.body.orderId), 'REFUNDED');
     // A declined card: the saga compensates.
     const declined = await client.checkout(1);
-    clientSecrets.push(String(declined.body.clientSecret));
+    clientSecrets.push(String((await client.call('GET', `${url}/payments/${String(declined.body.paymentId)}`, 'customer')).body.clientSecret));
     assert.equal((await client.pay(String(declined.body.paymentId), 'pm_card_visa_chargeDeclined')).status, 402);
     await client.sagaReaches(String(declined.body.sagaId), 'COMPENSATED');
     // Failures an operator must see: a forged webhook, a bad token, a poison message.

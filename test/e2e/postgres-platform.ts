@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/platform/config.ts';
 import { openDatabase, type Database } from '../../src/platform/database/database.ts';
 import { issueToken, type Role } from '../../src/platform/http/auth.ts';
 import { namespacedSchema } from '../../src/platform/messaging/open-transport.ts';
-import { postgresUrl, uniqueName } from '../support/env.ts';
+import { postgresUrl, testSecrets, uniqueName } from '../support/env.ts';
 import { requestJson, type HttpAnswer } from '../support/service-calls.ts';
 
 /**
@@ -25,7 +25,7 @@ export interface PostgresPlatform {
 
 export async function startPostgresPlatform(env: NodeJS.ProcessEnv = {}): Promise<PostgresPlatform> {
   const namespace = uniqueName('tb');
-  const platformEnv = { DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: namespace, NOTIFICATION_LOG_FILE: '/dev/null', ...env };
+  const platformEnv = { DATABASE_URL: postgresUrl(), PAYSAGA_NAMESPACE: namespace, NOTIFICATION_LOG_FILE: '/dev/null', ...testSecrets(), ...env };
   const config = { ...loadConfig(platformEnv), kafkaBrokers: [], httpPort: 0 };
   const started = await startPlatform(config, { services: SERVICE_NAMES, installSignals: false });
   const database: Database = await openDatabase({ url: postgresUrl() });

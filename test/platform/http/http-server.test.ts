@@ -65,7 +65,7 @@ describe('createHttpServer: the conventions every route gets', () => {
     const answer = await call('GET', '/boom');
     assert.equal(answer.status, 500);
     assert.equal((answer.body.error as Json).code, 'internal_error');
-    const line = logLines.find((entry) => entry.level === 50);
+    const line = logLines.find((entry) => entry.level === 'error' && entry.err !== undefined);
     assert.ok(line, 'an error line was written');
     assert.match(String((line.err as Json).stack), /the database went away\n\s+at /);
     assert.deepEqual({ ...(line.request as Json), requestId: null }, { method: 'GET', url: '/boom', route: '/boom', requestId: null, principal: 'customer:cust-a' });
