@@ -29,6 +29,7 @@ describe('a PostgreSQL restart mid-traffic (issue 7, finding 15)', () => {
   let postgres: PrivatePostgres | undefined;
   let started: StartedPlatform | undefined;
   let orderSchema = '';
+  let postgresDown = false;
   const logs = captureLogs('info');
   const crashes: unknown[] = [];
   const onCrash = (error: unknown): void => { crashes.push(error); };
@@ -45,7 +46,11 @@ describe('a PostgreSQL restart mid-traffic (issue 7, finding 15)', () => {
   after(async () => {
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
-    try { await started?.stop(); } finally { await postgres?.destroy(); }
+    // A test that failed mid-outage brings the server back first, so the platform stops promptly rather than waiting out its shutdown bound.
+    try {
+      if (postgresDown) await postgres?.start();
+      await started?.stop();
+    } finally { await postgres?.destroy(); }
   });
 
   const call = async (method: 'GET' | 'POST', path: string, as: Caller, body?: unknown): Promise<HttpAnswer> => {
@@ -74,6 +79,7 @@ describe('a PostgreSQL restart mid-traffic (issue 7, finding 15)', () => {
     // Paid and still running through its steps when the server goes (the relay and the consumers are mid-work).
     const inFlight = await paidCheckout();
     await postgres.stop();
+    postgresDown = true;
 
     await eventually('readiness says 503 while the database is away', async () => (await readiness()) === 503, OUTAGE_WAIT_MS);
     const read = await call('GET', `/orders/${settled.orderId}`, customer);
@@ -88,6 +94,7 @@ describe('a PostgreSQL restart mid-traffic (issue 7, finding 15)', () => {
     assert.equal(await readiness(), 503, 'still not ready');
 
     await postgres.start();
+    postgresDown = false;
     await eventually('readiness returns to 200', async () => (await readiness()) === 200, OUTAGE_WAIT_MS);
     await eventually('the checkout in flight completes', async () => (await sagaStatus(inFlight.sagaId)) === 'COMPLETED', OUTAGE_WAIT_MS);
     const after = await paidCheckout();
