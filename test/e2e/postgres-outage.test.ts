@@ -91,7 +91,11 @@ describe('a PostgreSQL restart mid-traffic (issue 7, finding 15)', () => {
     assert.equal(write.headers.get('retry-after'), '2');
     // Let the workers (relays, consumers, pollers) meet the outage for a while before it ends.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    assert.equal(await readiness(), 503, 'still not ready');
+    const health = await fetch(`${started.url}/health/ready`);
+    assert.equal(health.status, 503, 'still not ready');
+    const report = (await health.json()) as { status: string; components: Record<string, { status: string }> };
+    assert.equal(report.status, 'not ready');
+    assert.equal(report.components.database?.status, 'unhealthy', 'readiness names the database');
 
     await postgres.start();
     postgresDown = false;
