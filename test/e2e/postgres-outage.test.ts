@@ -78,6 +78,7 @@ describe('a PostgreSQL restart mid-traffic (issue 7, finding 15)', () => {
 
     // Paid and still running through its steps when the server goes (the relay and the consumers are mid-work).
     const inFlight = await paidCheckout();
+    const outageBegan = new Date();
     await postgres.stop();
     postgresDown = true;
 
@@ -96,11 +97,15 @@ describe('a PostgreSQL restart mid-traffic (issue 7, finding 15)', () => {
     const report = (await health.json()) as { status: string; components: Record<string, { status: string }> };
     assert.equal(report.status, 'not ready');
     assert.equal(report.components.database?.status, 'unhealthy', 'readiness names the database');
+    assert.equal((await fetch(`${started.url}/health/live`)).status, 200, 'alive: nothing to restart');
 
     await postgres.start();
     postgresDown = false;
     await eventually('readiness returns to 200', async () => (await readiness()) === 200, OUTAGE_WAIT_MS);
     await eventually('the checkout in flight completes', async () => (await sagaStatus(inFlight.sagaId)) === 'COMPLETED', OUTAGE_WAIT_MS);
+    const timeline = (await call('GET', `/sagas/${inFlight.sagaId}`, admin)).body.timeline as { kind: string; at: string }[];
+    const completedAt = new Date(String(timeline.find((entry) => entry.kind === 'completed')?.at));
+    assert.ok(completedAt >= outageBegan, `the saga was still running when the database went (completed ${completedAt.toISOString()}, outage ${outageBegan.toISOString()})`);
     const after = await paidCheckout();
     await eventually('a checkout after the outage completes', async () => (await sagaStatus(after.sagaId)) === 'COMPLETED', OUTAGE_WAIT_MS);
     assert.equal(await sagaStatus(settled.sagaId), 'COMPLETED');
