@@ -7,11 +7,17 @@ import type { IncomingRecord, RecordHandler } from './transport.ts';
  * Runs the handler until it resolves, retrying a rejection in place with backoff
  * — a record is never skipped. Returns false when the worker stopped (or
  * abandoned the record) first: the caller must then not commit its offset.
+ *
+ * The handler's signal is `stopping`: a handler that is only waiting (a retry
+ * delay, a pause between attempts) gives up at once on stop and leaves its
+ * record uncommitted, so a stop is never held up by pending retries. Work that
+ * is running still may finish until `abandon`; if it resolves after that, its
+ * record is not committed either.
  */
 export async function handleInPlace(handler: RecordHandler, record: IncomingRecord, stopping: AbortSignal, abandon: AbortSignal, logger: Logger): Promise<boolean> {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await handler(record, abandon);
+      await handler(record, stopping);
       return !abandon.aborted;
     } catch (error) {
       const where = { topic: record.topic, partition: record.partition, offset: record.offset.toString(), eventId: record.headers['paysaga-event-id'] ?? null };

@@ -30,7 +30,10 @@ export interface IncomingRecord extends OutgoingRecord {
   timestamp: number;
 }
 
-/** Called for each record; `signal` aborts when the subscription is closing and the handler should give up. */
+/**
+ * Called for each record; `signal` aborts as soon as the subscription starts closing: a handler that is
+ * waiting (a retry delay) should give up at once — its record stays uncommitted and is delivered again.
+ */
 export type RecordHandler = (record: IncomingRecord, signal: AbortSignal) => Promise<void>;
 
 export interface SubscribeOptions {
