@@ -5,6 +5,8 @@ import type { OutgoingRecord, PartitionLag, SubscribeOptions, Subscription, Topi
 import { fallbackLogger, loggedAndIgnored, type Logger } from '../../observability/logger.ts';
 import { KAFKA_DEFAULTS, type KafkaTransportOptions } from './kafka-options.ts';
 import { KafkaSubscription } from './kafka-subscription.ts';
+import { backoffDelay } from '../../utils/backoff.ts';
+import { sleep } from '../../utils/sleep.ts';
 
 function isTopicExistsError(error: unknown): boolean {
   return /TOPIC_ALREADY_EXISTS|already exists/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error ?? {})));
@@ -81,6 +83,29 @@ export class KafkaTransport implements Transport {
       } catch (error) {
         if (!isTopicExistsError(error)) throw error;
       }
+    }
+    await this.#awaitTopics(specs.map((spec) => spec.name));
+  }
+
+  /**
+   * A topic another process just created (or this one: creation is asynchronous in KRaft) may be listed before its
+   * metadata reaches every broker; a consumer subscribing then fails with "Unknown topic". Wait until each has metadata.
+   */
+  async #awaitTopics(names: readonly string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt += 1) {
+      let missing: string[];
+      try {
+        const known = await this.describeTopics(names);
+        missing = names.filter((name) => (known.get(name) ?? 0) === 0);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        this.#logger.debug({ err: error }, 'topic metadata not ready yet; asking again');
+        missing = [...names];
+      }
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`topics still without metadata after ${timeoutMs} ms: ${missing.join(', ')}`);
+      await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 1_000 }));
     }
   }
 
