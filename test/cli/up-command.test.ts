@@ -108,12 +108,13 @@ test('paysaga up starts every service as its own process behind one front door w
     const tokens = { CUSTOMER: shell('npx paysaga token --role customer --subject cust-1', { AUTH_SECRET }).trim(), ADMIN: shell('npx paysaga token --role admin --subject admin-1', { AUTH_SECRET }).trim() };
     assert.ok((await everyRouteThroughFrontDoor(front, base, tokens.ADMIN)) > 20, 'every public route checked');
     // Every curl of the banner, in order, as printed: a checkout, its payment, the order CONFIRMED, the saga's timeline.
-    const [readiness, checkout, confirm, order, saga, deadLetters, ...rest] = curlCommands(banner);
+    const [readiness, checkout, payment, confirm, order, saga, deadLetters, ...rest] = curlCommands(banner);
     assert.deepEqual(rest, []);
     assert.equal((JSON.parse(shell(readiness ?? '', tokens)) as Json).status, 'ready');
     const created = JSON.parse(shell(checkout ?? '', tokens)) as Json;
     assert.ok(created.paymentId && created.orderId, JSON.stringify(created));
     const ids = (command: string): string => command.replaceAll('<paymentId>', String(created.paymentId)).replaceAll('<orderId>', String(created.orderId));
+    assert.match(String((JSON.parse(shell(ids(payment ?? ''), tokens)) as Json).clientSecret), /_secret_/, 'the paying customer reads the client secret');
     assert.equal((JSON.parse(shell(ids(confirm ?? ''), tokens)) as Json).status, 'COMPLETED');
     await eventually('the order CONFIRMED, read through the front door', () => (JSON.parse(shell(ids(order ?? ''), tokens)) as Json).status === 'CONFIRMED', 60_000);
     assert.equal(typeof (JSON.parse(shell(ids(saga ?? ''), tokens)) as Json).status, 'string', 'the saga and its timeline');

@@ -1,6 +1,6 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HttpMetrics } from '../observability/http-metrics.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { ApiError, errorBody } from './api-error.ts';
@@ -64,7 +64,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const app = Fastify({
     loggerInstance,
     // One line per request, written below at a level that follows its outcome, instead of Fastify's two at info.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     // A URL find-my-way cannot decode (`%E0%A4%A`) gets the structured 400 too.
     frameworkErrors: (error, _request, reply) => { void (reply as FastifyReply).code(400).send(errorBody(error.code.toLowerCase(), error.message)); },
