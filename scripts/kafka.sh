@@ -436,7 +436,11 @@ tool_java() { # $1 = main class, rest = args
 # a cluster of another data dir).
 ensure_tool_logs() {
   [[ -f "$DATA_DIR/log4j2-tools.properties" ]] && return 0
-  mkdir -p "$DATA_DIR"
+  # A data dir this script makes is marked as its own, so a later `start` may wipe it.
+  if [[ ! -d "$DATA_DIR" ]]; then
+    mkdir -p "$DATA_DIR"
+    : >"$MARKER_FILE"
+  fi
   write_log_configs
 }
 
