@@ -106,14 +106,14 @@ describe('notification service on kafka+postgres', () => {
     assert.equal(channel.callsFor(orderId).length, 1);
   });
 
-  test('GET /notifications: a customer sees their own, staff see any, strangers nothing; auth and validation apply', async () => {
+  test('GET /notifications: a customer sees their own, an admin any, another customer nothing, restaurants and couriers are refused; auth and validation apply', async () => {
     const orderId = uniqueName('order');
     const sent = await h.send(SendNotification, confirmation(orderId, 'cust_owner'));
     await h.replyTo(sent.commandId);
-    const [owner, stranger, admin, restaurant] = await Promise.all([
-      h.token('customer', 'cust_owner'), h.token('customer', 'cust_other'), h.token('admin', 'admin_1'), h.token('restaurant', 'resto_1'),
+    const [owner, stranger, admin, restaurant, courier] = await Promise.all([
+      h.token('customer', 'cust_owner'), h.token('customer', 'cust_other'), h.token('admin', 'admin_1'), h.token('restaurant', 'resto_1'), h.token('courier', 'courier_1'),
     ]);
-    for (const token of [owner, admin, restaurant]) {
+    for (const token of [owner, admin]) {
       const answer = await h.request('GET', `/notifications?orderId=${orderId}`, { token });
       assert.equal(answer.status, 200);
       const notifications = answer.body.notifications as Json[];
@@ -122,6 +122,8 @@ describe('notification service on kafka+postgres', () => {
       assert.equal(notifications[0]?.customerId, 'cust_owner');
     }
     assert.deepEqual((await h.request('GET', `/notifications?orderId=${orderId}`, { token: stranger })).body, { notifications: [] });
+    // A notice is the customer's own mail: staff other than admin never read it (docs/architecture.md#access).
+    for (const token of [restaurant, courier]) assert.equal((await h.request('GET', `/notifications?orderId=${orderId}`, { token })).status, 403);
     assert.equal((await h.request('GET', `/notifications?orderId=${orderId}`)).status, 401);
     assert.equal((await h.request('GET', '/notifications', { token: admin })).status, 400);
     assert.equal((await h.request('GET', `/notifications?orderId=${orderId}&extra=1`, { token: admin })).status, 400);
