@@ -167,8 +167,7 @@ export class WebhookDispatcher {
         redirect: 'manual',
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.attemptTimeoutMs ?? 10_000)]),
       });
-      // not logged: the body of a webhook answer is drained, never read; only the status counts
-      await response.arrayBuffer().catch(() => undefined);
+      await response.arrayBuffer().catch(() => undefined); // not logged: the body of a webhook answer is drained, never read; only the status counts
       return response.status >= 200 && response.status < 300;
     } catch {
       // not logged: refused, reset, timed out or aborted by close() is a failed attempt, recorded as such in the event log

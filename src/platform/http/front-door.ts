@@ -112,8 +112,7 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<{ serv
   server.get('/health/live', async () => ({ status: 'ok' }));
   server.get('/health/ready', async (_request, reply) => {
     const checks = Object.fromEntries(await Promise.all(options.upstreams.map(async (upstream) => {
-      // not logged: an upstream that does not answer is reported in this readiness answer
-      const response = await fetch(`${upstream.url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+      const response = await fetch(`${upstream.url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => null); // not logged: an upstream that does not answer is reported in this readiness answer
       return [upstream.name, response?.status === 200] as const;
     })));
     const ready = Object.values(checks).every(Boolean);
@@ -152,8 +151,7 @@ async function fanOut(request: FastifyRequest, bases: readonly string[], reply: 
 
 /** An upstream's OpenAPI document, or null while it is not answering yet. */
 export async function fetchOpenApi(upstream: Upstream): Promise<OpenApiDocument | null> {
-  // not logged: null is the answer for an upstream still starting; the caller waits and asks again
-  const response = await fetch(`${upstream.url}/openapi.json`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+  const response = await fetch(`${upstream.url}/openapi.json`, { signal: AbortSignal.timeout(5_000) }).catch(() => null); // not logged: null is the answer for an upstream still starting; the caller waits and asks again
   if (response?.status !== 200) return null;
   return await response.json() as OpenApiDocument;
 }

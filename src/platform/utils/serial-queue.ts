@@ -4,8 +4,7 @@ export class SerialQueue {
 
   run<T>(task: () => Promise<T>): Promise<T> {
     const result = this.#tail.then(task);
-    // not logged: the caller receives this rejection through `result`; the tail only keeps the queue going
-    this.#tail = result.catch(() => undefined);
+    this.#tail = result.catch(() => undefined); // not logged: the caller receives this rejection through `result`; the tail only keeps the queue going
     return result;
   }
 }
