@@ -13,17 +13,9 @@ import { createOrderService } from '../services/order/order-service.ts';
 import { createPaymentService } from '../services/payment/payment-service.ts';
 import { createSagaService } from '../services/saga/saga-service.ts';
 
-export const SERVICE_NAMES = ['payment', 'order', 'inventory', 'delivery', 'notification', 'saga'] as const;
-export type ServiceName = typeof SERVICE_NAMES[number];
+import { SERVICE_SCHEMAS, type ServiceName } from './service-names.ts';
 
-/** Each service's own schema (before a namespace prefix). */
-export const SERVICE_SCHEMAS: Record<ServiceName, string> = {
-  payment: 'payment', order: 'orders', inventory: 'inventory', delivery: 'delivery', notification: 'notification', saga: 'saga',
-};
-
-export function isServiceName(value: string): value is ServiceName {
-  return (SERVICE_NAMES as readonly string[]).includes(value);
-}
+export { isServiceName, SERVICE_NAMES, SERVICE_SCHEMAS, type ServiceName } from './service-names.ts';
 
 /** What the wiring needs of a service: its routes, start and stop (readiness comes from the metrics it reports). */
 export interface RunnableService {

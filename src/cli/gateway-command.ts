@@ -1,9 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  DEFAULT_FAULTS, DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET, isHttpUrl, startGatewaySimulator, type GatewayFaults,
-} from '../gateway/simulator/index.ts';
-import { loadConfig } from '../platform/config.ts';
-import { installGracefulShutdown } from '../platform/lifecycle/graceful-shutdown.ts';
+import { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET } from '../gateway/simulator/defaults.ts';
+import { DEFAULT_FAULTS } from '../gateway/simulator/faults.ts';
+import { isHttpUrl } from '../gateway/simulator/http-url.ts';
+import type { GatewayFaults } from '../gateway/simulator/types.ts';
 
 interface GatewayCommandOptions {
   port: number;
@@ -64,6 +63,9 @@ function faultsFrom(options: GatewayCommandOptions): Partial<GatewayFaults> {
 }
 
 async function runGateway(options: GatewayCommandOptions): Promise<void> {
+  const { loadConfig } = await import('../platform/config.ts');
+  const { startGatewaySimulator } = await import('../gateway/simulator/simulator.ts');
+  const { installGracefulShutdown } = await import('../platform/lifecycle/graceful-shutdown.ts');
   // The flag, else STRIPE_WEBHOOK_SECRET (how `paysaga up` hands it over: not on a command line that `ps` shows), else the simulator's default.
   const webhookSecret = options.webhookSecret ?? loadConfig().secrets.stripeWebhookSecret ?? DEFAULT_WEBHOOK_SECRET;
   const simulator = await startGatewaySimulator({

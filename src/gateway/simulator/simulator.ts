@@ -20,12 +20,12 @@ import { apiError } from './stripe-error.ts';
 import type { EventRequestInfo } from './stripe-objects.ts';
 import type { GatewayFaults, GatewaySimulator, GatewaySimulatorOptions, GatewaySimulatorStats, WebhookRetryPolicy } from './types.ts';
 import { WebhookDispatcher, type WebhookTarget } from './webhook-dispatcher.ts';
+import { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET } from './defaults.ts';
 
 /** The API version events and responses carry: the one stripe@23 pins. */
 export const SIMULATED_API_VERSION = '2026-10-28.endive';
-export const DEFAULT_WEBHOOK_SECRET = 'whsec_paysaga_simulator';
 export const DEFAULT_WEBHOOK_RETRY: Readonly<WebhookRetryPolicy> = Object.freeze({ attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000 });
-export const DEFAULT_PORT = 12111;
+export { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET };
 
 const ROUTES: readonly ApiRoute[] = [...paymentIntentRoutes, ...refundAndChargeRoutes, ...eventRoutes];
 

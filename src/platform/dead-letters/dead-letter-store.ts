@@ -24,6 +24,12 @@ export interface DeadLetter {
   updatedAt: string;
 }
 
+export interface DeadLetterFilter {
+  status?: DeadLetterStatus;
+  topic?: string;
+  reason?: string;
+}
+
 export interface DeadLetterStats {
   total: number;
   byStatus: Record<string, number>;
@@ -63,11 +69,21 @@ export class DeadLetterStore {
     this.onReplay = onReplay;
   }
 
-  async list(filter: { status?: DeadLetterStatus; topic?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+  async list(filter: DeadLetterFilter & { limit?: number } = {}): Promise<DeadLetter[]> {
     let query = platformDb(this.#db, this.#schema).selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 100);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.topic) query = query.where('topic', '=', filter.topic);
+    if (filter.reason) query = query.where('reason', '=', filter.reason);
     return (await query.execute()).map(toDeadLetter);
+  }
+
+  /** How many dead letters match (what a bulk replay will go through). */
+  async count(filter: DeadLetterFilter = {}): Promise<number> {
+    let query = platformDb(this.#db, this.#schema).selectFrom('dead_letters').select((eb) => eb.fn.countAll<string>().as('count'));
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.topic) query = query.where('topic', '=', filter.topic);
+    if (filter.reason) query = query.where('reason', '=', filter.reason);
+    return Number((await query.executeTakeFirst())?.count ?? 0);
   }
 
   async get(id: string): Promise<DeadLetter> {
