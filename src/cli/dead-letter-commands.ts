@@ -29,6 +29,7 @@ async function eachStore<T>(database: Database, config: PlatformConfig, service:
       note(`${name}: no dead-letter table in this database and namespace (the service never ran here); skipped`);
     }
   }
+  if (results.length === 0) throw new Error(`no paysaga service has run against this database in namespace ${config.namespace ?? '(none)'}: no dead-letter tables`);
   return results;
 }
 

@@ -1,4 +1,5 @@
 import type { PlatformConfig } from '../platform/config.ts';
+import type { KafkaInspector } from '../platform/messaging/kafka/kafka-inspector.ts';
 import { UsageError } from './cli-conventions.ts';
 
 /** The configuration of a command that talks to Kafka: KAFKA_BROKERS must be set (the in-process log lives inside its own process). */
@@ -10,7 +11,7 @@ export async function kafkaConfig(): Promise<PlatformConfig> {
 }
 
 /** Runs `work` with a read-only inspector of the broker in PAYSAGA_NAMESPACE, closed afterwards. */
-export async function withInspector<T>(work: (inspector: import('../platform/messaging/kafka/kafka-inspector.ts').KafkaInspector) => Promise<T>): Promise<T> {
+export async function withInspector<T>(work: (inspector: KafkaInspector) => Promise<T>): Promise<T> {
   const config = await kafkaConfig();
   const { KafkaInspector } = await import('../platform/messaging/kafka/kafka-inspector.ts');
   const inspector = new KafkaInspector({ brokers: config.kafkaBrokers, namespace: config.namespace, clientId: 'paysaga-cli' });
