@@ -36,6 +36,8 @@ export function createProgram(): Command {
   return new Command('paysaga')
     .description('Event-driven payment platform: checkout as one saga over Kafka and PostgreSQL')
     .version(packageVersion(), '-V, --version', 'print the version')
+    // A subcommand's options are its own: `saga list --json` is list's --json, not saga's.
+    .enablePositionalOptions()
     .showSuggestionAfterError(true);
 }
 
@@ -85,7 +87,7 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
   let failures = 0;
   let lastTenth = -1;
   const line = (): string => {
-    const share = total === 0 ? 1 : count / total;
+    const share = total === 0 ? 1 : Math.min(count / total, 1);
     const width = 30;
     const filled = Math.round(share * width);
     return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${count}/${total}${failures > 0 ? ` (${failures} failed)` : ''}`;

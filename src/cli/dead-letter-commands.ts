@@ -10,7 +10,6 @@ export const DEAD_LETTER_STATUSES = ['pending', 'replayed', 'resolved', 'discard
 const ACTIONS = ['replay', 'resolve', 'discard'] as const;
 type Action = typeof ACTIONS[number];
 const DONE: Record<Action, string> = { replay: 'replayed', resolve: 'resolved', discard: 'discarded' };
-const BATCH = 200;
 
 async function storeOf(database: Database, config: PlatformConfig, service: ServiceName): Promise<DeadLetterStore> {
   const { DeadLetterStore } = await import('../platform/dead-letters/dead-letter-store.ts');
@@ -84,24 +83,19 @@ async function actOnAll(action: Action, options: ActOptions): Promise<BulkOutcom
     };
     for (const { service, store, count } of counts) {
       if (count === 0) continue;
-      const tried = new Set<string>();
-      for (;;) {
-        // Done letters leave the pending set; one that failed stays in it, so it is remembered and not tried again.
-        const batch = (await store.list({ ...filter, limit: BATCH + tried.size })).filter((letter: DeadLetter) => !tried.has(letter.id)).slice(0, BATCH);
-        if (batch.length === 0) break;
-        for (const letter of batch) {
-          tried.add(letter.id);
-          try {
-            await apply(store, action, letter.id, options.note ?? null);
-            outcome.done += 1;
-            bar.tick();
-          } catch (error) {
-            const { DeadLetterStateError, DeadLetterNotFoundError } = await import('../platform/dead-letters/dead-letter-store.ts');
-            // Changed by someone else meanwhile (the dashboard, another operator): reported, the rest goes on.
-            if (!(error instanceof DeadLetterStateError || error instanceof DeadLetterNotFoundError)) throw error;
-            outcome.failed.push({ service, id: letter.id, error: error.message });
-            bar.tick(true);
-          }
+      // The letters matching now, oldest first: a replayed record that fails again is a new dead letter, left for next time.
+      const letters = (await store.list({ ...filter, limit: count })).reverse();
+      for (const letter of letters) {
+        try {
+          await apply(store, action, letter.id, options.note ?? null);
+          outcome.done += 1;
+          bar.tick();
+        } catch (error) {
+          const { DeadLetterStateError, DeadLetterNotFoundError } = await import('../platform/dead-letters/dead-letter-store.ts');
+          // Changed by someone else meanwhile (the dashboard, another operator): reported, the rest goes on.
+          if (!(error instanceof DeadLetterStateError || error instanceof DeadLetterNotFoundError)) throw error;
+          outcome.failed.push({ service, id: letter.id, error: error.message });
+          bar.tick(true);
         }
       }
     }
