@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { DeadLetter, DeadLetterFilter, DeadLetterStore } from '../platform/dead-letters/dead-letter-store.ts';
+import type { DeadLetterFilter, DeadLetterStore } from '../platform/dead-letters/dead-letter-store.ts';
 import type { Database } from '../platform/database/database.ts';
 import type { PlatformConfig } from '../platform/config.ts';
 import { integerOption, note, printResult, progressBar, UsageError, withJson } from './cli-conventions.ts';
