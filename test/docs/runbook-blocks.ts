@@ -33,7 +33,8 @@ function words(text: string): string[] {
 
 /** Every `paysaga …` invocation in a piece of shell or an inline code span, up to a pipe, list operator or comment. */
 export function paysagaInvocations(text: string): string[][] {
-  const joined = text.replace(/\\\n/g, ' ');
+  // Comments are prose (`# the pid of paysaga serve order`), not commands.
+  const joined = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.replace(/(^|\s)#.*$/, '')).join('\n');
   return [...joined.matchAll(/(?:^|[\s;&|(])paysaga\s+([^|;&)#\n]*)/g)].map((match) => words(match[1] ?? ''));
 }
 

@@ -61,12 +61,12 @@ test('paysaga gateway serves the SDK, applies its flags, and stops with exit 0 o
   }
 });
 
-test('paysaga gateway refuses a bad flag value with a clear message and exit 1', async () => {
+test('paysaga gateway refuses a bad flag value with a clear message and exit 2 (usage)', async () => {
   const result = await run(process.execPath, [main, 'gateway', '--error-rate', '2'], { timeout: 20_000 }).then(
     () => ({ code: 0, stderr: '' }),
     (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
   );
-  assert.equal(result.code, 1, result.stderr);
+  assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /--error-rate.*'2' is invalid\. A rate is a number from 0 to 1/);
 });
 
