@@ -110,7 +110,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
 
     const server = await createHttpServer({ title: 'paysaga', metrics: metrics.http, logger: logger.child({ component: 'http' }), traced });
     http = server;
-    useBearerAuth(server, { secret: secrets.authSecret });
+    useBearerAuth(server, { secret: secrets.authSecret, previousSecret: config.secrets.authSecretPrevious ?? null });
     healthRoutes(server, {
       services: options.services, started: () => ready, transport, metrics, outboxReadyMaxAgeMs: config.observability.outboxReadyMaxAgeMs, logger: logger.child({ component: 'health' }),
       database: async () => { await sql`select 1`.execute(db); return true; },

@@ -88,7 +88,7 @@ export async function runUp(options: { port: number; basePort: number; gatewayPo
   const ports = servicePorts(base);
   const stripeNone = { STRIPE_API_KEY: null, STRIPE_WEBHOOK_SECRET: null };
   const processes: Supervised[] = [
-    { label: 'gateway', args: ['gateway', '--port', String(gatewayPort), '--webhook-url', `http://127.0.0.1:${ports.payment}/webhooks/stripe`], env: { ...stripeNone, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret }, child: null, quickExits: 0 },
+    { label: 'gateway', args: ['gateway', '--port', String(gatewayPort), '--webhook-url', `http://127.0.0.1:${ports.payment}/webhooks/stripe`], env: { ...stripeNone, AUTH_SECRET_PREVIOUS: null, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret }, child: null, quickExits: 0 },
     ...SERVICE_NAMES.map((name): Supervised => ({
       label: name, args: ['serve', name], child: null, quickExits: 0,
       env: {

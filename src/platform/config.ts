@@ -37,6 +37,10 @@ export const EnvironmentSchema = Type.Object({
     minLength: 32, group: 'secrets', secret: true,
     description: 'HS256 key (at least 32 characters) that signs and verifies bearer tokens. Required outside embedded mode; embedded mode uses a development secret.',
   })),
+  AUTH_SECRET_PREVIOUS: Type.Optional(Type.String({
+    minLength: 32, group: 'secrets', secret: true,
+    description: 'During a rotation of AUTH_SECRET: the previous secret. Tokens it signed are still accepted (nothing is signed with it); unset it once they have expired.',
+  })),
   STRIPE_API_KEY: Type.Optional(Type.String({
     minLength: 1, group: 'secrets', secret: true,
     description: 'Stripe secret key the payment service calls Stripe (or the simulator) with. Required outside embedded mode wherever the payment service runs.',
@@ -87,7 +91,7 @@ export interface PlatformConfig {
   httpHost: string;
   namespace: string | null;
   /** As set; `deploymentSecrets` decides what a start may use. */
-  secrets: { authSecret: string | null; stripeApiKey: string | null; stripeWebhookSecret: string | null };
+  secrets: { authSecret: string | null; stripeApiKey: string | null; stripeWebhookSecret: string | null; authSecretPrevious?: string | null };
   payment: { stripeApiBase: string | null; reconcileAfterMs: number; reconcileIntervalMs: number };
   saga: { paymentDeadlineMs: number; commandTimeoutMs: number; commandMaxResends: number };
   inventory: { seedMenu: boolean };
@@ -155,7 +159,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     httpPort: parsed.PORT,
     httpHost: parsed.HTTP_HOST,
     namespace: parsed.PAYSAGA_NAMESPACE ?? null,
-    secrets: { authSecret: parsed.AUTH_SECRET ?? null, stripeApiKey: parsed.STRIPE_API_KEY ?? null, stripeWebhookSecret: parsed.STRIPE_WEBHOOK_SECRET ?? null },
+    secrets: { authSecret: parsed.AUTH_SECRET ?? null, stripeApiKey: parsed.STRIPE_API_KEY ?? null, stripeWebhookSecret: parsed.STRIPE_WEBHOOK_SECRET ?? null, authSecretPrevious: parsed.AUTH_SECRET_PREVIOUS ?? null },
     payment: {
       stripeApiBase: checkHttpUrl('STRIPE_API_BASE', parsed.STRIPE_API_BASE),
       reconcileAfterMs: parsed.PAYMENT_RECONCILE_AFTER_MS,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, errors, jwtVerify } from 'jose';
 import { ApiError } from './api-error.ts';
 import { findUnstorableText } from './storable-text.ts';
 
@@ -40,14 +40,24 @@ export async function issueToken(secret: string, principal: Principal, ttlSecond
  * except those with `config: { auth: false }`. A missing, malformed, forged or
  * expired token gets 401; the principal is on `request.principal`.
  */
-export function useBearerAuth(app: FastifyInstance, options: { secret: string }): void {
+export function useBearerAuth(app: FastifyInstance, options: { secret: string; previousSecret?: string | null }): void {
   const key = keyOf(options.secret);
+  const previous = options.previousSecret ? keyOf(options.previousSecret) : null;
+  // During a rotation a token signed with the previous secret still verifies (AUTH_SECRET_PREVIOUS); nothing else changes.
+  const verify = async (token: string) => {
+    try {
+      return await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
+    } catch (error) {
+      if (!previous || !(error instanceof errors.JWSSignatureVerificationFailed)) throw error;
+      return jwtVerify(token, previous, { issuer: ISSUER, algorithms: ['HS256'] });
+    }
+  };
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.auth === false || request.routeOptions.url === undefined) return;
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw new ApiError(401, 'unauthenticated', 'send Authorization: Bearer <token>');
     try {
-      const { payload } = await jwtVerify(header.slice('Bearer '.length), key, { issuer: ISSUER, algorithms: ['HS256'] });
+      const { payload } = await verify(header.slice('Bearer '.length));
       const role = payload.role;
       if (typeof payload.sub !== 'string' || typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new Error('no subject or role');
       // The subject reaches queries (a customer's orders): text PostgreSQL cannot store is no identity.
