@@ -95,7 +95,7 @@ function runBlock(code: string): Promise<{ code: number | null; output: string }
   });
 }
 
-test('every runnable block of the runbook exits 0 against a running deployment, with the output it expects', { timeout: 1_200_000 }, async () => {
+test('every runnable block of the runbook exits 0 against a running deployment, with the output it expects', { timeout: 2_400_000 }, async () => {
   for (const block of blocks.filter((candidate) => candidate.tag === 'runbook')) {
     const result = await runBlock(block.code);
     assert.equal(result.code, 0, `runbook.md line ${block.line} exited ${result.code}:\n${block.code}\n--- output:\n${result.output}`);

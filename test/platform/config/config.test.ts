@@ -41,7 +41,7 @@ test('defaults: embedded mode with nothing set', () => {
   assert.equal(config.shutdownTimeoutMs, 10_000);
   assert.equal(config.logLevel, 'info');
   assert.equal(config.inventory.seedMenu, true);
-  assert.deepEqual(config.secrets, { authSecret: null, stripeApiKey: null, stripeWebhookSecret: null });
+  assert.deepEqual(config.secrets, { authSecret: null, stripeApiKey: null, stripeWebhookSecret: null, authSecretPrevious: null });
 });
 
 test('values are typed and strict; an empty value is an unset one', () => {
