@@ -99,6 +99,8 @@ export function SagasPage({ api, initialSaga }: { api: Api; initialSaga: string 
       };
       return [added, ...list];
     });
+    // A saga new to the list came with what the stream knows; the reread fills in its total and deadline.
+    if (verdict && !sagas.some((saga) => saga.id === change.id)) reloadSoon();
   }, reload);
 
   const set = (patch: Partial<SagaFilter>): void => { setFilter({ ...filter, ...patch }); };

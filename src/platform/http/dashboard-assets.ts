@@ -23,7 +23,8 @@ export async function dashboardAssetRoutes(http: FastifyInstance, root: string =
   http.get('/dashboard/*', { config, schema }, async (request, reply) => {
     if (!built) return reply.code(404).send(errorBody('dashboard_not_built', 'the dashboard is not built here: run `npm run build` (npm ci does)'));
     const path = (request.params as { '*'?: string })['*'] ?? '';
-    const asset = path !== '' && extname(path) !== '' && !path.split('/').includes('..');
+    if (path.split(/[\\/]/).includes('..')) return reply.code(404).send(errorBody('not_found', 'no such dashboard path'));
+    const asset = path !== '' && extname(path) !== '';
     // Assets are content-hashed by Vite: cached for good; the page itself always revalidates.
     if (asset && existsSync(join(root, path))) return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(path);
     if (asset) return reply.code(404).send(errorBody('not_found', `no dashboard asset ${path}`));
