@@ -1,26 +1,9 @@
 // The one live stream: GET /changes/stream read with fetch, so the admin's token travels in the Authorization
 // header (EventSource cannot send one, and a token in the URL would land in access logs and history).
-export interface SagaChange {
-  kind: 'saga';
-  id: string;
-  type: string;
-  orderId: string;
-  status: string;
-  customerId: string | null;
-  updatedAt: string;
-}
+// The frames' wire format is paysaga's contract (types only: nothing of the server's code reaches the page).
+import type { Change } from '../../src/contracts/changes.ts';
 
-export interface DeadLetterChange {
-  kind: 'dead-letter';
-  service: string;
-  id: string;
-  topic: string;
-  reason: string;
-  status: string;
-  updatedAt: string;
-}
-
-export type Change = SagaChange | DeadLetterChange;
+export type { Change, DeadLetterChange, SagaChange } from '../../src/contracts/changes.ts';
 
 export interface StreamHandlers {
   /** The stream listens (first connect and every reconnect): reread lists, so no change falls in a gap. */

@@ -1,29 +1,6 @@
 import { sql, type Kysely } from 'kysely';
+import type { Change } from '../../contracts/changes.ts';
 import type { Logger } from '../observability/logger.ts';
-
-/** A saga that changed: enough for a list row; the timeline is read from GET /sagas/:sagaId. */
-export interface SagaChange {
-  kind: 'saga';
-  id: string;
-  type: string;
-  orderId: string;
-  status: string;
-  customerId: string | null;
-  updatedAt: string;
-}
-
-/** A dead letter that arrived or changed status (replayed, resolved, discarded). */
-export interface DeadLetterChange {
-  kind: 'dead-letter';
-  service: string;
-  id: string;
-  topic: string;
-  reason: string;
-  status: string;
-  updatedAt: string;
-}
-
-export type Change = SagaChange | DeadLetterChange;
 
 export interface ChangeFeedOptions {
   db: Kysely<unknown>;

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { Change, ChangeFeed } from '../changes/change-feed.ts';
+import type { Change } from '../../contracts/changes.ts';
+import type { ChangeFeed } from '../changes/change-feed.ts';
 import { ApiError } from './api-error.ts';
 import { requireRole } from './auth.ts';
 

@@ -70,7 +70,9 @@ describe('the change stream (GET /changes/stream): one process, and merged by th
     admin = await issueToken(orders.authSecret, { subject: 'ops-1', role: 'admin' });
     customer = await issueToken(orders.authSecret, { subject: 'cust-1', role: 'customer' });
   });
+  let stopped = false;
   after(async () => {
+    if (stopped) return;
     await door?.close();
     await orders?.stop();
     await deliveries?.stop();
@@ -129,6 +131,25 @@ describe('the change stream (GET /changes/stream): one process, and merged by th
     const { samples } = await summary.json() as { samples: { services: string; name: string }[] };
     assert.deepEqual([...new Set(samples.map((sample) => sample.services))].sort(), ['delivery', 'order']);
     assert.ok(samples.some((sample) => sample.name === 'paysaga_dead_letters_pending'));
+  });
+
+  test('open streams do not hold a stop: the front door and the processes close with streams open, and the streams end', async () => {
+    const direct = await open(orders.url, admin);
+    const merged = await open(doorUrl, admin);
+    const ends = (response: Response): Promise<void> => readFrames(response, () => false, 60_000).then(
+      () => { throw new Error('the stream went on'); },
+      (error: unknown) => { if (!/ended early/.test(String(error))) throw error; },
+    );
+    const bothEnd = Promise.all([ends(direct), ends(merged)]);
+    stopped = true;
+    const stopping = (async () => {
+      await door.close();
+      await orders.stop();
+      await deliveries.stop();
+    })();
+    const timeout = new Promise<'timed out'>((resolve) => { setTimeout(() => { resolve('timed out'); }, 30_000).unref(); });
+    assert.notEqual(await Promise.race([stopping.then(() => 'stopped' as const), timeout]), 'timed out', 'stopped within 30 s');
+    await bothEnd;
   });
 });
 
