@@ -114,7 +114,8 @@ describe('the dashboard in headless Chromium (embedded mode, through its own HTT
     assert.equal(letter.body.status, 'replayed', JSON.stringify(letter.body));
     // Replayed onto its topic, the same poison fails again: a new dead letter, with a new id, is listed.
     await eventually('the replayed poison dead-lettered again', async () => {
-      const ids = await page.locator('[data-testid=dead-letter-row][data-key=dashboard-poison]').evaluateAll((rows) => rows.map((element) => element.getAttribute('data-id')));
+      const rows = await page.locator('[data-testid=dead-letter-row][data-key=dashboard-poison]').all();
+      const ids = await Promise.all(rows.map((listed) => listed.getAttribute('data-id')));
       return ids.length > 0 && !ids.includes(id);
     });
   });
