@@ -35,7 +35,7 @@ describe('the dashboard in headless Chromium (embedded mode, through its own HTT
     platform = await EmbeddedPlatform.start();
     admin = await platform.token('admin', 'ops-1');
     customer = await platform.token('customer', 'cust-dash');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-extensions', '--no-first-run', '--mute-audio'] });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     page.setDefaultTimeout(30_000);
   });
@@ -67,10 +67,15 @@ describe('the dashboard in headless Chromium (embedded mode, through its own HTT
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
     const sagaId = String(answer.body.sagaId);
     // The row arrives by the live stream (the list is not polled); a click opens its timeline.
-    await page.click(`[data-testid=saga-row][data-saga="${sagaId}"]`, { timeout: TIMELINE_BAR_MS * 5 });
+    await page.waitForSelector(`[data-testid=saga-row][data-saga="${sagaId}"]`, { timeout: TIMELINE_BAR_MS * 5 });
+    const listedAfter = Date.now() - answeredAt;
+    // The click is dispatched on the row itself: Playwright's pointer simulation (scroll, wait until the row stops
+    // changing — its state updates live as the saga moves —, hit test) is the harness's time, not the page's.
+    await page.locator(`[data-testid=saga-row][data-saga="${sagaId}"]`).dispatchEvent('click');
+    const clickedAfter = Date.now() - answeredAt;
     await page.waitForSelector(`[data-testid=saga-timeline][data-saga="${sagaId}"] [data-testid=timeline-step][data-step=create-order] circle`, { timeout: TIMELINE_BAR_MS * 5 });
     const elapsed = Date.now() - answeredAt;
-    t.diagnostic(`timeline on screen ${elapsed} ms after the API answered`);
+    t.diagnostic(`after the API answered: listed ${listedAfter} ms, clicked ${clickedAfter} ms, timeline on screen ${elapsed} ms`);
     assert.ok(elapsed <= TIMELINE_BAR_MS, `the timeline showed ${elapsed} ms after the API answered (bar ${TIMELINE_BAR_MS} ms)`);
 
     // The timeline is the saga's: its steps, the payment deadline, and the order and payment beside it.
