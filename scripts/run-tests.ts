@@ -36,6 +36,7 @@ try {
 }
 
 if (run('type-check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root]) !== 0) fail('type-check failed');
+if (run('type-check the dashboard', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'dashboard')]) !== 0) fail('the dashboard\'s type-check failed');
 if (run('lint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '.']) !== 0) fail('lint failed');
 
 let brokers = process.env.KAFKA_BROKERS;

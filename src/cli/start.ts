@@ -8,6 +8,7 @@ import { platformMigrations } from '../platform/database/platform-tables.ts';
 import { DeadLetterStore } from '../platform/dead-letters/dead-letter-store.ts';
 import { issueToken, useBearerAuth } from '../platform/http/auth.ts';
 import { deadLetterRoutes } from '../platform/http/dead-letter-routes.ts';
+import { operatorRoutes } from '../platform/http/operator-routes.ts';
 import { createHttpServer } from '../platform/http/http-server.ts';
 import { useIdempotencyKeys } from '../platform/http/idempotency-keys.ts';
 import { installGracefulShutdown, type ShutdownStep } from '../platform/lifecycle/graceful-shutdown.ts';
@@ -123,6 +124,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       useIdempotencyKeys(scope, { db, schema: namespacedSchema(config, 'platform') });
       await deadLetterRoutes(scope, deadLetters);
     });
+    await operatorRoutes(server, { db, metrics, logger: logger.child({ component: 'dashboard' }), serviceSchemas: new Map(options.services.map((name) => [name, namespacedSchema(config, SERVICE_SCHEMAS[name])])) });
     const url = await server.listen({ port: config.httpPort, host: config.httpHost });
     simulator?.setWebhookEndpoint(`${url}/webhooks/stripe`, secrets.stripeWebhookSecret);
     for (const [name, service] of services) {

@@ -97,6 +97,13 @@ const ROWS: Row[] = [
   { route: 'GET /dead-letters', request: () => ({ url: '/dead-letters' }), expect: adminOnly },
   { route: 'GET /dead-letters/:service/:id', request: (_r, f) => ({ url: `/dead-letters/order/${f.deadLetterId}` }), expect: adminOnly },
   { route: 'POST /dead-letters/:service/:id/:action', request: (_r, f) => ({ url: `/dead-letters/order/${f.deadLetterId}/resolve`, body: { note: 'matrix' } }), expect: adminOnly },
+  // ── the operator's dashboard ──
+  // Admins only; an admin that does not ask for text/event-stream gets 406 (the stream itself: test/platform/http/change-stream.test.ts).
+  { route: 'GET /changes/stream', request: () => ({ url: '/changes/stream' }), expect: adminOnly },
+  { route: 'GET /metrics/summary', request: () => ({ url: '/metrics/summary' }), expect: adminOnly },
+  // The page and its assets hold no data (it signs in with a token and reads the API): anyone loads them.
+  { route: 'GET /dashboard', request: () => ({ url: '/dashboard' }), expect: anyone(302) },
+  { route: 'GET /dashboard/*', request: () => ({ url: '/dashboard/sagas' }), expect: anyone(200) },
   // ── anonymous: probes and the API description ──
   { route: 'GET /openapi.json', request: () => ({ url: '/openapi.json' }), expect: anyone(200) },
   { route: 'GET /health/live', request: () => ({ url: '/health/live' }), expect: anyone(200) },

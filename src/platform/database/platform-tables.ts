@@ -99,6 +99,10 @@ export const platformMigrations: Record<string, SchemaMigration> = {
   },
   '0001_platform_http_idempotency_keys': idempotencyKeysMigration,
   '0002_platform_http_idempotency_keys_per_caller': scopedIdempotencyKeysMigration,
+  // The change feed (the dashboard's live stream) reads the dead letters changed since its cursor.
+  '0010_platform_dead_letters_by_updated_at': async (db, schema) => {
+    await sql`create index dead_letters_by_updated_at on ${sql.id(schema)}.dead_letters (updated_at)`.execute(db);
+  },
 };
 
 /** Narrows an untyped connection (or transaction) to the platform tables of one schema. */

@@ -1,6 +1,10 @@
+import type { PassThrough } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
 import { errorBody } from './api-error.ts';
+import { CHANGE_STREAM_PATH } from './change-stream-route.ts';
+import { dashboardAssetRoutes } from './dashboard-assets.ts';
+import { mergedChangeStream } from './front-door-stream.ts';
 
 /** One process behind the front door: its name (the service it runs) and its base URL. */
 export interface Upstream {
@@ -90,7 +94,14 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<{ serv
   server.addContentTypeParser('*', (_request, payload, done) => { done(null, payload); });
 
   const routes = routeTable(options.documents);
+  // Open change streams end when the front door closes (a stream never ends by itself soon).
+  const streams = new Set<PassThrough>();
+  server.addHook('preClose', async () => { for (const stream of streams) stream.end(); });
   for (const route of routes) {
+    if (route.path === CHANGE_STREAM_PATH && route.method === 'GET') {
+      server.get(CHANGE_STREAM_PATH, (request, reply) => mergedChangeStream(request, reply, route.upstreams.map((upstream) => urls.get(upstream) ?? ''), streams));
+      continue;
+    }
     server.route({
       method: route.method, url: route.path,
       handler: (request, reply) => {
@@ -107,6 +118,8 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<{ serv
     });
   }
 
+  // The dashboard's page comes from the front door itself; it reads the API through the routes above.
+  await dashboardAssetRoutes(server);
   const document = mergedDocument(options.documents);
   server.get('/openapi.json', async () => document);
   server.get('/health/live', async () => ({ status: 'ok' }));

@@ -106,4 +106,9 @@ export const sagaMigrations: Record<string, SchemaMigration> = {
   '0110_saga_instances_active': async (db, schema) => {
     await sql`create index saga_instances_active on ${sql.id(schema)}.saga_instances (saga_type) where status in ('RUNNING', 'COMPENSATING')`.execute(db);
   },
+  // The change feed (the dashboard's live stream) reads the sagas changed since its cursor; the admin list reads the newest.
+  '0120_saga_instances_by_updated_at': async (db, schema) => {
+    await sql`create index saga_instances_by_updated_at on ${sql.id(schema)}.saga_instances (updated_at)`.execute(db);
+    await sql`create index saga_instances_by_created_at on ${sql.id(schema)}.saga_instances (created_at)`.execute(db);
+  },
 };

@@ -2,6 +2,7 @@ import { ServiceRuntime, type RunningService, type ServiceOptions } from '../../
 import { GatewayErrorStore } from './application/gateway-error-store.ts';
 import { PaymentApplication } from './application/payment-application.ts';
 import { paymentViewOf, type PaymentView } from './application/payment-view.ts';
+import type { PaymentStatus } from './domain/payment-machine.ts';
 import { Reconciler, type ReconcilerOptions } from './application/reconciler.ts';
 import { consumeRefundRequests } from './application/refund-requests-consumer.ts';
 import { handleSagaCommands } from './application/saga-commands.ts';
@@ -41,9 +42,17 @@ export async function createPaymentService(options: PaymentServiceOptions): Prom
     const rows = await paymentDb(db, schema).selectFrom('payments').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
     return rows.map((row) => paymentViewOf(row, []));
   };
+  // The operator's list: the newest payments, each with its refunds (one query for all their refunds).
+  const listRecent = async (filter: { status?: PaymentStatus; limit: number }): Promise<PaymentView[]> => {
+    let query = paymentDb(db, schema).selectFrom('payments').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(filter.limit);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    const rows = await query.execute();
+    const refunds = rows.length === 0 ? [] : await paymentDb(db, schema).selectFrom('refunds').selectAll().where('payment_id', 'in', rows.map((row) => row.id)).orderBy('created_at').orderBy('id').execute();
+    return rows.map((row) => paymentViewOf(row, refunds.filter((refund) => refund.payment_id === row.id)));
+  };
   return {
     app, reconciler, errors, relay: runtime.relay, consumer: runtime.consumer,
-    routes: (http) => runtime.mount(http, (scope) => paymentRoutes(scope, { app, webhooks, errors, gateway, webhookSecret: options.webhookSecret, listByOrder })),
+    routes: (http) => runtime.mount(http, (scope) => paymentRoutes(scope, { app, webhooks, errors, gateway, webhookSecret: options.webhookSecret, listByOrder, listRecent })),
     start: () => runtime.start(),
     async stop() {
       await runtime.stop();

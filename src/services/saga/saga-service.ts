@@ -119,7 +119,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
       }, afterCommit);
       return decision;
     }),
-    routes: (http) => runtime.mount(http, (scope) => sagaRoutes(scope, { service, db, checkoutWaitMs: options.checkoutWaitMs ?? 10_000 })),
+    routes: (http) => runtime.mount(http, (scope) => sagaRoutes(scope, { service, db, schema, checkoutWaitMs: options.checkoutWaitMs ?? 10_000, stuckAfterMs: options.stuckAfterMs ?? 30 * 60_000 })),
     start: () => runtime.start(),
     stop: () => runtime.stop(),
   };

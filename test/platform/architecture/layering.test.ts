@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve, dirname } from 'node:path';
 import { test } from 'node:test';
 
@@ -47,4 +48,39 @@ test('the check itself catches a service importing another service', () => {
   assert.equal(allowed('contracts', 'platform'), false);
   assert.equal(allowed('gateway', 'services/payment'), false);
   assert.equal(allowed('services/payment', 'gateway'), false);
+});
+
+/**
+ * The dashboard (dashboard/src) knows paysaga only through its HTTP API: no import reaches outside its folder, but
+ * for types of the wire contracts (src/contracts), which the build erases.
+ */
+function dashboardReachesOut(dashboard: string): string[] {
+  const contracts = join(dashboard, '..', '..', 'src', 'contracts');
+  const typesOfContracts = (file: string, target: string): boolean => target.startsWith(contracts)
+    && [...readFileSync(file, 'utf8').matchAll(/(?:import|export) type [^'"]*?from\s+['"](\.[^'"]+)['"]/g)].some((match) => resolve(dirname(file), match[1] ?? '') === target);
+  const files = (function walk(directory: string): string[] {
+    return readdirSync(directory).flatMap((name) => {
+      const path = join(directory, name);
+      return statSync(path).isDirectory() ? walk(path) : /\.tsx?$/.test(path) ? [path] : [];
+    });
+  })(dashboard);
+  return files.flatMap((file) => importsOf(file).filter((target) => !target.startsWith(dashboard) && !typesOfContracts(file, target)).map((target) => `${relative(dashboard, file)} → ${relative(dashboard, target)}`));
+}
+
+test('the dashboard imports no code of the services, the platform or the contracts: it talks HTTP only', () => {
+  const dashboard = join(src, '..', 'dashboard', 'src');
+  assert.ok(statSync(dashboard).isDirectory(), 'the dashboard sources are found');
+  assert.deepEqual(dashboardReachesOut(dashboard), []);
+});
+
+test('the check itself catches a dashboard file importing service code', () => {
+  const dashboard = mkdtempSync(join(tmpdir(), 'dashboard-layering-'));
+  try {
+    writeFileSync(join(dashboard, 'page.tsx'), "import { sagaRoutes } from '../../src/services/saga/http/saga-routes.ts';\nimport { Api } from './api.ts';\n");
+    assert.deepEqual(dashboardReachesOut(dashboard).length, 1);
+    writeFileSync(join(dashboard, 'page.tsx'), "import { money } from '../../src/contracts/money.ts';\n");
+    assert.deepEqual(dashboardReachesOut(dashboard).length, 1, 'code of the contracts is refused too: only their types');
+  } finally {
+    rmSync(dashboard, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,7 @@ import { idempotentId } from '../../../platform/http/idempotency-keys.ts';
 import type { CommandResult, MessageMeta, PaymentApplication } from '../application/payment-application.ts';
 import type { GatewayErrorStore } from '../application/gateway-error-store.ts';
 import type { PaymentView } from '../application/payment-view.ts';
+import type { PaymentStatus } from '../domain/payment-machine.ts';
 import type { WebhookReceiver } from '../application/webhook-receiver.ts';
 import { InvalidWebhookPayload, InvalidWebhookSignature, type CardGateway } from '../gateway/card-gateway.ts';
 import {
@@ -19,6 +20,8 @@ export interface PaymentRoutesOptions {
   gateway: CardGateway;
   webhookSecret: string;
   listByOrder(orderId: string): Promise<PaymentView[]>;
+  /** The newest payments with their refunds (admins, without an order). */
+  listRecent(filter: { status?: PaymentStatus; limit: number }): Promise<PaymentView[]>;
 }
 
 function metaOf(request: FastifyRequest): MessageMeta {
@@ -72,9 +75,15 @@ export async function paymentRoutes(http: FastifyInstance, options: PaymentRoute
     return answer(reply, await app.create(body, metaOf(request), idempotentId(request, 'payment')), 201);
   });
 
-  http.get('/payments', { schema: { tags, querystring: PaymentListQuery, summary: 'Payments of an order' } }, async (request) => {
+  http.get('/payments', { schema: { tags, querystring: PaymentListQuery, summary: 'Payments of an order; admins may omit orderId for the newest payments (with their refunds), optionally of one status' } }, async (request) => {
     const principal = requireRole(request, 'customer', 'restaurant');
-    const { orderId } = request.query as PaymentListQuery;
+    const query = request.query as PaymentListQuery;
+    const { orderId } = query;
+    if (orderId === undefined) {
+      requireRole(request);
+      const limit = Math.min(query.limit === undefined ? 100 : Number(query.limit), 500);
+      return { payments: await options.listRecent({ limit, ...(query.status ? { status: query.status } : {}) }) };
+    }
     const payments = await options.listByOrder(orderId);
     const visibleOnes = await Promise.all(payments.map(async (payment) => (await isPartyTo(principal, payment) ? [payment] : [])));
     return { payments: visibleOnes.flat() };

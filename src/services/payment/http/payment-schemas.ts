@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { CustomerIdSchema, OrderIdSchema } from '../../../contracts/ids.ts';
 import { CurrencySchema, MAX_MINOR_UNITS } from '../../../contracts/money.ts';
+import { PAYMENT_STATUSES } from '../domain/payment-machine.ts';
 
 const Strict = { additionalProperties: false } as const;
 
@@ -34,7 +35,12 @@ export type RefundBody = Static<typeof RefundBody>;
 export const PaymentParams = Type.Object({ paymentId: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
 export type PaymentParams = Static<typeof PaymentParams>;
 
-export const PaymentListQuery = Type.Object({ orderId: OrderIdSchema }, Strict);
+/** An order's payments (its parties), or — for admins — the newest payments, optionally of one status. */
+export const PaymentListQuery = Type.Object({
+  orderId: Type.Optional(OrderIdSchema),
+  status: Type.Optional(Type.Enum([...PAYMENT_STATUSES])),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+}, Strict);
 export type PaymentListQuery = Static<typeof PaymentListQuery>;
 
 export const GatewayErrorsQuery = Type.Object({

@@ -85,4 +85,8 @@ export const paymentMigrations: Record<string, SchemaMigration> = {
       restaurant_id text
     )`.execute(db);
   },
+  // The operator's payment list (the dashboard) reads the newest payments.
+  '1010_payments_by_created_at': async (db, schema) => {
+    await sql`create index payments_by_created_at on ${sql.id(schema)}.payments (created_at)`.execute(db);
+  },
 };

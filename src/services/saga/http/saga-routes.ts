@@ -8,6 +8,7 @@ import { isParty, requireRole, type Parties, type Principal } from '../../../pla
 import { idempotentId } from '../../../platform/http/idempotency-keys.ts';
 import type { SagaView } from '../../../platform/saga/saga-engine.ts';
 import { sleep } from '../../../platform/utils/sleep.ts';
+import { listSagas, type SagaListFilter } from '../saga-list.ts';
 import type { SagaService } from '../saga-service.ts';
 import type { CheckoutData } from '../sagas/checkout-saga.ts';
 import { CheckoutBody, OrderParams, PartialRefundBody, SagaListQuery, SagaParams } from './saga-schemas.ts';
@@ -16,6 +17,10 @@ interface RouteOptions {
   service: SagaService;
   db: Kysely<unknown>;
   checkoutWaitMs: number;
+  /** The saga service's schema (the admin list reads it). */
+  schema: string;
+  /** The admin list's `stuck`: no change for this long. */
+  stuckAfterMs: number;
 }
 
 function totalOf(items: CheckoutBody['items']): Money {
@@ -90,9 +95,21 @@ export async function sagaRoutes(http: FastifyInstance, options: RouteOptions): 
     return view;
   });
 
-  http.get('/sagas', { schema: { tags, querystring: SagaListQuery, summary: 'The sagas of an order', security: [{ bearer: [] }] } }, async (request) => {
+  http.get('/sagas', { schema: { tags, querystring: SagaListQuery, summary: 'The sagas of an order (with their timelines); admins may instead filter every saga by status, type, customer, age or stuck', security: [{ bearer: [] }] } }, async (request) => {
     const principal = requireRole(request, 'customer', 'restaurant');
-    const { orderId } = request.query as SagaListQuery;
+    const query = request.query as SagaListQuery;
+    const { orderId } = query;
+    if (orderId === undefined) {
+      requireRole(request);
+      const limit = Math.min(query.limit === undefined ? 100 : Number(query.limit), 500);
+      const filter: SagaListFilter = {
+        limit, ...(query.status ? { status: query.status } : {}), ...(query.type ? { type: query.type } : {}), ...(query.customerId ? { customerId: query.customerId } : {}),
+        ...(query.olderThanSeconds ? { olderThanMs: Number(query.olderThanSeconds) * 1_000 } : {}),
+        ...(query.newerThanSeconds ? { newerThanMs: Number(query.newerThanSeconds) * 1_000 } : {}),
+        ...(query.stuck === 'true' ? { stuck: true } : {}),
+      };
+      return { sagas: await listSagas(db, options.schema, filter, options.stuckAfterMs) };
+    }
     const views = (await Promise.all((await service.engine.sagasOfOrder(db, orderId)).map((saga) => service.engine.view(db, saga.id))))
       .filter((view): view is SagaView => view !== undefined);
     // Someone else's order looks like one without sagas.

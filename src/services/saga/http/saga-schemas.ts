@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { CustomerIdSchema, OrderIdSchema, ProductIdSchema } from '../../../contracts/ids.ts';
 import { CurrencySchema, MAX_MINOR_UNITS } from '../../../contracts/money.ts';
+import { SAGA_STATUSES } from '../../../platform/saga/saga-tables.ts';
 
 const Strict = { additionalProperties: false } as const;
 const Price = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: MAX_MINOR_UNITS }), currency: CurrencySchema }, Strict);
@@ -24,7 +25,19 @@ export type CheckoutBody = Static<typeof CheckoutBody>;
 export const SagaParams = Type.Object({ sagaId: Type.String({ minLength: 1, maxLength: 128 }) }, Strict);
 export type SagaParams = Static<typeof SagaParams>;
 
-export const SagaListQuery = Type.Object({ orderId: OrderIdSchema }, Strict);
+const Digits = (maxDigits: number): ReturnType<typeof Type.String> => Type.String({ pattern: `^[0-9]{1,${maxDigits}}$` });
+
+/** An order's sagas (anyone party to it), or — for admins — the newest sagas matching filters. */
+export const SagaListQuery = Type.Object({
+  orderId: Type.Optional(OrderIdSchema),
+  status: Type.Optional(Type.Enum([...SAGA_STATUSES])),
+  type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  customerId: Type.Optional(CustomerIdSchema),
+  olderThanSeconds: Type.Optional(Digits(7)),
+  newerThanSeconds: Type.Optional(Digits(7)),
+  stuck: Type.Optional(Type.Enum(['true', 'false'])),
+  limit: Type.Optional(Digits(3)),
+}, Strict);
 export type SagaListQuery = Static<typeof SagaListQuery>;
 
 export const OrderParams = Type.Object({ orderId: OrderIdSchema }, Strict);
