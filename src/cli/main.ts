@@ -10,6 +10,7 @@ import { registerServeCommands } from './serve-command.ts';
 import { registerUpCommand } from './up-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
+import { registerChaosCommand } from './chaos-command.ts';
 import { describeStart, startPlatform } from './start.ts';
 
 const program = new Command('paysaga').description('Event-driven payment platform: checkout as one saga over Kafka and PostgreSQL');
@@ -49,6 +50,7 @@ registerInspectCommands(program);
 
 registerGatewayCommand(program);
 registerAuditCommand(program);
+registerChaosCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`paysaga: ${error instanceof Error ? error.message : String(error)}`);
