@@ -100,7 +100,7 @@ async function publishPoison(transport: Transport): Promise<number> {
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const began = performance.now();
-  const { log } = options;
+  const log = (line: string): void => { options.log(line); };
   const logDir = mkdtempSync(join(tmpdir(), 'paysaga-chaos-logs-'));
   const namespace = `chaos${randomBytes(4).toString('hex')}`;
   const secrets = { auth: randomBytes(32).toString('hex'), apiKey: `sk_test_${randomBytes(16).toString('hex')}`, webhook: `whsec_${randomBytes(16).toString('hex')}` };
