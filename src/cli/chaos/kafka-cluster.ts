@@ -19,9 +19,10 @@ export interface KafkaCluster {
 
 export async function startKafkaCluster(options: { port: number; nodes: 1 | 3 }): Promise<KafkaCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), 'paysaga-chaos-kafka-'));
-  const env = childEnvironment({ KAFKA_PORT: String(options.port), KAFKA_DATA_DIR: dataDir, KAFKA_LOG_LEVEL: 'WARN' });
+  // A busy machine starts a JVM slowly: kafka.sh's 90 s default made a restarted node count as failed (and left it down).
+  const env = childEnvironment({ KAFKA_PORT: String(options.port), KAFKA_DATA_DIR: dataDir, KAFKA_LOG_LEVEL: 'WARN', KAFKA_START_TIMEOUT: '600' });
   const script = async (...args: string[]): Promise<void> => {
-    await run('bash', [SCRIPT, ...args], { env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+    await run('bash', [SCRIPT, ...args], { env, timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
   };
   await script('start', '--brokers', String(options.nodes));
   return {
