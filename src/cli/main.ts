@@ -8,6 +8,8 @@ import { registerServeCommands } from './serve-command.ts';
 import { registerTopicsCommands } from './topics-commands.ts';
 import { registerUpCommand } from './up-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
+import { registerAuditCommand } from './audit-command.ts';
+import { registerChaosCommand } from './chaos-command.ts';
 
 /**
  * The `paysaga` command tree. A new command lives in its own file (`register…Command(program)`) and is added here
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerDeadLetterCommands(program);
 
   registerGatewayCommand(program);
+  registerAuditCommand(program);
+  registerChaosCommand(program);
 
   return program;
 }
