@@ -113,7 +113,12 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<{ serv
         if (base === undefined) {
           return reply.code(400).send(errorBody('service_required', `${route.method} ${route.path} is served by each service: name one of ${route.upstreams.join(', ')} (service=…)`));
         }
-        return reply.from(`${base}${request.url}`);
+        return reply.from(`${base}${request.url}`, {
+          onError: (failed, { error }) => {
+            console.error(`front door: ${request.method} ${request.url}: ${name ?? ''} did not answer: ${error.message}`);
+            void failed.code(503).header('retry-after', '1').send(upstreamUnavailable(name ?? ''));
+          },
+        });
       },
     });
   }
@@ -133,6 +138,16 @@ export async function createFrontDoor(options: FrontDoorOptions): Promise<{ serv
   });
   server.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('route_not_found', `no route ${request.method} ${request.url}`)));
   return { server, routes };
+}
+
+/**
+ * A service that does not answer (down, restarting, timed out) is the
+ * deployment being briefly unavailable, not a bug in the request: 503 with
+ * Retry-After, so a client (and the load driver) retries instead of seeing
+ * reply-from's 500.
+ */
+function upstreamUnavailable(service: string): ReturnType<typeof errorBody> {
+  return errorBody('service_unavailable', `${service} did not answer; retry shortly`);
 }
 
 /**
