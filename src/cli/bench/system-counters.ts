@@ -1,0 +1,84 @@
+import { Consumer } from '@platformatic/kafka';
+import pg from 'pg';
+
+/** PostgreSQL's committed transactions in `database` so far (pg_stat_database; its stats lag by up to ~0.5 s). */
+export async function committedTransactions(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // A fresh snapshot: pg_stat_* are cached per transaction otherwise.
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const result = await client.query<{ commits: string }>('SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = current_database()');
+    return Number(result.rows[0]?.commits ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The sum of end offsets over the topics whose name passes `wanted` (records ever written to them). */
+export async function recordsWritten(brokers: string[], wanted: (topic: string) => boolean): Promise<number> {
+  const reader = new Consumer({ bootstrapBrokers: brokers, clientId: 'paysaga-bench-offsets', groupId: `paysaga-bench-offsets-${process.pid}` });
+  try {
+    const metadata = await reader.metadata({ topics: [], forceUpdate: true });
+    const topics = [...metadata.topics.keys()].filter((topic) => !topic.startsWith('__') && wanted(topic));
+    if (topics.length === 0) return 0;
+    const ends = await reader.listOffsets({ topics, timestamp: -1n });
+    let total = 0n;
+    for (const offsets of ends.values()) for (const offset of offsets) total += offset;
+    return Number(total);
+  } finally {
+    await reader.close(true);
+  }
+}
+
+/** The sum of `paysaga_consumer_lag` over a /metrics page (Prometheus text), or null when it has none. */
+export function consumerLagOf(metrics: string): number | null {
+  let total: number | null = null;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith('paysaga_consumer_lag{') && !line.startsWith('paysaga_consumer_lag ')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) total = (total ?? 0) + value;
+  }
+  return total;
+}
+
+/** Scrapes GET /metrics every `everyMs` and keeps the peak consumer lag it saw. */
+export class LagWatcher {
+  readonly #url: string;
+  readonly #token: string;
+  #timer: NodeJS.Timeout | null = null;
+  #peak: number | null = null;
+  #scrapes = 0;
+  #failures = 0;
+  #busy = false;
+
+  constructor(baseUrl: string, token: string) {
+    this.#url = `${baseUrl.replace(/\/+$/, '')}/metrics`;
+    this.#token = token;
+  }
+
+  start(everyMs = 1_000): void {
+    this.#timer = setInterval(() => { void this.#scrape(); }, everyMs);
+  }
+
+  async stop(): Promise<{ peak: number | null; scrapes: number; failures: number }> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#scrape();
+    return { peak: this.#peak, scrapes: this.#scrapes, failures: this.#failures };
+  }
+
+  async #scrape(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const response = await fetch(this.#url, { headers: { authorization: `Bearer ${this.#token}` }, signal: AbortSignal.timeout(10_000) });
+      const lag = consumerLagOf(await response.text());
+      this.#scrapes += 1;
+      if (lag !== null) this.#peak = Math.max(this.#peak ?? 0, lag);
+    } catch { // not logged: counted in the result's failures; a scrape lost under load does not stop the run
+      this.#failures += 1;
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
