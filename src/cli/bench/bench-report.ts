@@ -23,7 +23,7 @@ export function renderReport(result: BenchResult): string {
   out.push(table(
     ['system', 'sagas', 'completed/s', 'e2e p50', 'p95', 'p99', 'max', 'errors', 'CPU ms/saga', 'peak RSS MB', 'PG tx/saga', 'Kafka rec/saga', 'peak lag'],
     result.systems.map((system) => [
-      `${system.system} (${system.shape.split(' (')[0]})`, `${system.summary.completed}/${system.summary.sagas}`, fmt(system.summary.completedPerSecond, 1),
+      `${system.system} (${system.short})`, `${system.summary.completed}/${system.summary.sagas}`, fmt(system.summary.completedPerSecond, 1),
       ms(system.summary.e2eMs.p50), ms(system.summary.e2eMs.p95), ms(system.summary.e2eMs.p99), ms(system.summary.e2eMs.max), errorsOf(system),
       fmt(system.cpuMsPerSaga), fmt(Math.max(0, ...system.processes.map((process) => process.peakRssMb))), fmt(system.pgTransactionsPerSaga, 1), fmt(system.kafkaRecordsPerSaga, 1),
       fmt(system.peakConsumerLag),

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startChild, waitUntilReady, type ChildProgram } from './child-program.ts';
+import { servicePorts } from '../up-command.ts';
 import { listenerOf, paysagaRootOf, processTree } from './proc-stats.ts';
 
 /** A system under test, up and answering at `url`. */
 export interface StartedTarget {
   system: 'paysaga' | 'seed-style' | 'restate';
-  /** How it runs: embedded, distributed, url, or the comparison's shape. */
+  /** How it runs, in a word (the table's): embedded, distributed, url, kafkajs, restate-server. */
+  short: string;
+  /** How it runs, in a sentence. */
   shape: string;
   url: string;
   authSecret: string;
@@ -17,8 +20,8 @@ export interface StartedTarget {
   databaseUrl: string | null;
   /** Which Kafka topics are the system's (records per saga), when it uses Kafka. */
   topics: ((topic: string) => boolean) | null;
-  /** Consumer lag can be read from its /metrics. */
-  metrics: boolean;
+  /** Where its consumer lag is read (GET /metrics of each process that consumes); empty when none. */
+  metricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -35,7 +38,7 @@ export async function startEmbedded(): Promise<StartedTarget> {
   });
   const url = `http://127.0.0.1:${port}`;
   await readyOrStop(`${url}/health/ready`, child);
-  return { system: 'paysaga', shape: 'embedded', url, authSecret, pids: () => [child.pid], databaseUrl: null, topics: null, metrics: true, stop: () => child.stop() };
+  return { system: 'paysaga', short: 'embedded', shape: 'embedded (paysaga start: in-process transport, PGlite)', url, authSecret, pids: () => [child.pid], databaseUrl: null, topics: null, metricsUrls: [url], stop: () => child.stop() };
 }
 
 /**
@@ -57,8 +60,8 @@ export async function startDistributed(options: { databaseUrl: string; kafkaBrok
   const url = `http://127.0.0.1:${port}`;
   await readyOrStop(`${url}/health/ready`, child, 180_000);
   return {
-    system: 'paysaga', shape: `distributed (paysaga up, namespace ${namespace})`, url, authSecret, pids: () => processTree(child.pid),
-    databaseUrl, topics: (topic) => topic.startsWith(`${namespace}.`), metrics: true, stop: () => child.stop(),
+    system: 'paysaga', short: 'distributed', shape: `distributed (paysaga up, namespace ${namespace})`, url, authSecret, pids: () => processTree(child.pid),
+    databaseUrl, topics: (topic) => topic.startsWith(`${namespace}.`), metricsUrls: Object.values(servicePorts(basePort)).map((service) => `http://127.0.0.1:${service}`), stop: () => child.stop(),
   };
 }
 
@@ -69,10 +72,10 @@ export function atUrl(options: { url: string; authSecret: string; databaseUrl: s
   const root = listener === null ? null : paysagaRootOf(listener);
   const prefix = options.namespace ? `${options.namespace}.` : null;
   return {
-    system: 'paysaga', shape: `url ${options.url}`, url: options.url, authSecret: options.authSecret,
+    system: 'paysaga', short: 'url', shape: `url ${options.url}`, url: options.url, authSecret: options.authSecret,
     pids: () => (root === null ? [] : processTree(root)), databaseUrl: options.databaseUrl,
     topics: options.kafka ? (topic) => (prefix ? topic.startsWith(prefix) : options.topicNames.includes(topic)) : null,
-    metrics: true, stop: async () => undefined,
+    metricsUrls: [options.url], stop: async () => undefined,
   };
 }
 

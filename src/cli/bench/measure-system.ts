@@ -8,6 +8,7 @@ import { committedTransactions, LagWatcher, recordsWritten } from './system-coun
 /** One system's figures in a bench run. */
 export interface SystemResult {
   system: StartedTarget['system'];
+  short: string;
   shape: string;
   summary: LoadSummary;
   /** Every saga the run started, warm-up included (what the counters below are divided by). */
@@ -39,7 +40,7 @@ export async function measureSystem(target: StartedTarget, load: MeasuredLoad, c
   const kafka = target.topics && context.kafkaBrokers.length > 0 ? { brokers: context.kafkaBrokers, topics: target.topics } : null;
   const commitsBefore = target.databaseUrl ? await committedTransactions(target.databaseUrl) : null;
   const recordsBefore = kafka ? await recordsWritten(kafka.brokers, kafka.topics) : null;
-  const lag = target.metrics ? new LagWatcher(target.url, await issueToken(target.authSecret, { subject: 'bench-metrics', role: 'admin' })) : null;
+  const lag = target.metricsUrls.length > 0 ? new LagWatcher(target.metricsUrls, await issueToken(target.authSecret, { subject: 'bench-metrics', role: 'admin' })) : null;
   sampler.start();
   lag?.start();
   let usage: ProcessUsage[] = [];
@@ -60,7 +61,7 @@ export async function measureSystem(target: StartedTarget, load: MeasuredLoad, c
   const cpu = own.reduce((sum, process) => sum + process.cpuSeconds, 0);
   const perSaga = (before: number | null, after: number | null): number | null => (before === null || after === null || started === 0 ? null : Math.round(((after - before) / started) * 10) / 10);
   return {
-    system: target.system, shape: target.shape, summary: result.summary, sagasStarted: started,
+    system: target.system, short: target.short, shape: target.shape, summary: result.summary, sagasStarted: started,
     processes: own, infrastructure: usage.slice(pids.length),
     cpuMsPerSaga: started > 0 && pids.length > 0 ? Math.round((cpu * 1_000) / started) : null,
     peakConsumerLag: lagSeen?.peak ?? null,

@@ -107,7 +107,11 @@ export function isPaysaga(commandLine: readonly string[]): boolean {
 export function nameOf(pid: number): string {
   const commandLine = commandLineOf(pid);
   const main = commandLine.findIndex((arg) => /main\.ts$|paysaga(\.js)?$/.test(arg));
-  if (main >= 0) return `paysaga ${commandLine.slice(main + 1).filter((arg) => !arg.startsWith('-')).slice(0, 2).join(' ')}`.trim();
+  if (main >= 0) {
+    const rest = commandLine.slice(main + 1);
+    const flag = rest.findIndex((arg) => arg.startsWith('-'));
+    return `paysaga ${(flag < 0 ? rest : rest.slice(0, flag)).slice(0, 2).join(' ')}`.trim();
+  }
   const program = commandLine.find((arg, index) => index > 0 && /\.(ts|js)$/.test(arg)) ?? commandLine[0] ?? String(pid);
   return program.split('/').pop() ?? program;
 }

@@ -3,6 +3,7 @@ import type { LoadProgress } from '../load/load-driver.ts';
 /** A live progress bar on a terminal (redrawn in place), or a plain line every few seconds otherwise. */
 export function progressPrinter(label: string, stream: NodeJS.WriteStream): { update(progress: LoadProgress): void; done(): void } {
   let lastLine = 0;
+  let finished = false;
   const line = (progress: LoadProgress): string => {
     const width = 24;
     const filled = Math.round(progress.fraction * width);
@@ -20,7 +21,8 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream): { up
       }
     },
     done() {
-      if (stream.isTTY) stream.write('\n');
+      if (stream.isTTY && !finished) stream.write('\n');
+      finished = true;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Consumer } from '@platformatic/kafka';
+import { Admin, Consumer } from '@platformatic/kafka';
 import pg from 'pg';
 
 /** PostgreSQL's committed transactions in `database` so far (pg_stat_database; its stats lag by up to ~0.5 s). */
@@ -17,10 +17,15 @@ export async function committedTransactions(databaseUrl: string): Promise<number
 
 /** The sum of end offsets over the topics whose name passes `wanted` (records ever written to them). */
 export async function recordsWritten(brokers: string[], wanted: (topic: string) => boolean): Promise<number> {
+  const admin = new Admin({ bootstrapBrokers: brokers, clientId: 'paysaga-bench-topics' });
+  let topics: string[];
+  try {
+    topics = (await admin.listTopics()).filter((topic) => !topic.startsWith('__') && wanted(topic));
+  } finally {
+    await admin.close();
+  }
   const reader = new Consumer({ bootstrapBrokers: brokers, clientId: 'paysaga-bench-offsets', groupId: `paysaga-bench-offsets-${process.pid}` });
   try {
-    const metadata = await reader.metadata({ topics: [], forceUpdate: true });
-    const topics = [...metadata.topics.keys()].filter((topic) => !topic.startsWith('__') && wanted(topic));
     if (topics.length === 0) return 0;
     const ends = await reader.listOffsets({ topics, timestamp: -1n });
     let total = 0n;
@@ -42,9 +47,9 @@ export function consumerLagOf(metrics: string): number | null {
   return total;
 }
 
-/** Scrapes GET /metrics every `everyMs` and keeps the peak consumer lag it saw. */
+/** Scrapes GET /metrics of each process every `everyMs` and keeps the peak of their summed consumer lag. */
 export class LagWatcher {
-  readonly #url: string;
+  readonly #urls: string[];
   readonly #token: string;
   #timer: NodeJS.Timeout | null = null;
   #peak: number | null = null;
@@ -52,8 +57,8 @@ export class LagWatcher {
   #failures = 0;
   #busy = false;
 
-  constructor(baseUrl: string, token: string) {
-    this.#url = `${baseUrl.replace(/\/+$/, '')}/metrics`;
+  constructor(baseUrls: readonly string[], token: string) {
+    this.#urls = baseUrls.map((url) => `${url.replace(/\/+$/, '')}/metrics`);
     this.#token = token;
   }
 
@@ -71,10 +76,13 @@ export class LagWatcher {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      const response = await fetch(this.#url, { headers: { authorization: `Bearer ${this.#token}` }, signal: AbortSignal.timeout(10_000) });
-      const lag = consumerLagOf(await response.text());
+      const pages = await Promise.all(this.#urls.map(async (url) => {
+        const response = await fetch(url, { headers: { authorization: `Bearer ${this.#token}` }, signal: AbortSignal.timeout(10_000) });
+        return consumerLagOf(await response.text());
+      }));
       this.#scrapes += 1;
-      if (lag !== null) this.#peak = Math.max(this.#peak ?? 0, lag);
+      const read = pages.filter((lag): lag is number => lag !== null);
+      if (read.length > 0) this.#peak = Math.max(this.#peak ?? 0, read.reduce((sum, lag) => sum + lag, 0));
     } catch { // not logged: counted in the result's failures; a scrape lost under load does not stop the run
       this.#failures += 1;
     } finally {

@@ -83,8 +83,7 @@ const server = comparisonServer(store, {
     if (!order) return 'unknown-payment';
     const outcome = await confirmIntent(stripe, payment.intentId, paymentMethod);
     await store.setPaymentStatus(paymentId, outcome === 'succeeded' ? 'COMPLETED' : 'FAILED');
-    const [amount, currency] = [0, 'USD'];
-    await publish(outcome === 'succeeded' ? 'payment-completed' : 'payment-failed', { orderId: order.id, productId: order.productId, amount, currency, paymentId });
+    await publish(outcome === 'succeeded' ? 'payment-completed' : 'payment-failed', { orderId: order.id, productId: order.productId, amount: 0, currency: 'USD', paymentId });
     return outcome;
   },
 }, 'seed-style');

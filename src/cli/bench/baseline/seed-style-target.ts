@@ -19,14 +19,13 @@ export async function startSeedStyle(options: { databaseUrl: string; kafkaBroker
     throw error;
   }
   return {
-    system: 'seed-style', shape: 'one process: kafkajs, write-then-publish, no outbox', url, authSecret: 'seed-style-baseline-checks-no-token-0123', pids: () => [child.pid],
-    databaseUrl, topics: (topic) => topic.startsWith(prefix), metrics: false,
+    system: 'seed-style', short: 'kafkajs', shape: 'one process: kafkajs, write-then-publish, no outbox', url, authSecret: 'seed-style-baseline-checks-no-token-0123', pids: () => [child.pid],
+    databaseUrl, topics: (topic) => topic.startsWith(prefix), metricsUrls: [],
     async stop() {
       await child.stop();
       const admin = new Admin({ bootstrapBrokers: options.kafkaBrokers, clientId: 'paysaga-bench-cleanup' });
       try {
-        const metadata = await admin.metadata({ topics: [], forceUpdate: true });
-        const mine = [...metadata.topics.keys()].filter((topic) => topic.startsWith(prefix));
+        const mine = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
         if (mine.length > 0) await admin.deleteTopics({ topics: mine });
       } finally {
         await admin.close();

@@ -57,8 +57,8 @@ export async function startRestatePeer(options: { databaseUrl: string }): Promis
     });
     if (!registered.ok) throw new Error(`registering the peer with Restate failed: ${registered.status} ${await registered.text()}`);
     return {
-      system: 'restate', shape: `restate-server ${binary.includes('linux-x64') ? '(linux-x64)' : ''} + one Node endpoint`, url,
-      authSecret: 'restate-peer-checks-no-token-0123456789', pids: () => [server.pid, peer.pid], databaseUrl, topics: null, metrics: false, stop: stopAll,
+      system: 'restate', short: 'restate-server', shape: `restate-server ${binary.includes('linux-x64') ? '(linux-x64)' : ''} + one Node endpoint`, url,
+      authSecret: 'restate-peer-checks-no-token-0123456789', pids: () => [server.pid, peer.pid], databaseUrl, topics: null, metricsUrls: [], stop: stopAll,
     };
   } catch (error) {
     await stopAll();
