@@ -118,6 +118,7 @@ export function registerBenchCommand(program: Command): void {
       const abort = new AbortController();
       const onSignal = (): void => { console.error('\npaysaga bench: stopping (the sagas in flight end first)'); abort.abort(); };
       process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       const printers: { done(): void }[] = [];
       const result = await runBench({
         paysaga, comparisons, load, description, databaseUrl, kafkaBrokers, signal: abort.signal,
@@ -128,7 +129,7 @@ export function registerBenchCommand(program: Command): void {
           printers.push(printer);
           return (progress) => printer.update(progress);
         },
-      }).finally(() => { process.removeListener('SIGINT', onSignal); printers.forEach((printer) => printer.done()); });
+      }).finally(() => { process.removeListener('SIGINT', onSignal); process.removeListener('SIGTERM', onSignal); printers.forEach((printer) => printer.done()); });
       console.log(renderReport(result));
       if (flags.out) {
         await writeFile(flags.out, `${JSON.stringify(result, null, 2)}\n`);
