@@ -10,6 +10,7 @@ import { registerUpCommand } from './up-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
 import { registerChaosCommand } from './chaos-command.ts';
+import { registerBenchCommand } from './bench-command.ts';
 
 /**
  * The `paysaga` command tree. A new command lives in its own file (`register…Command(program)`) and is added here
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerGatewayCommand(program);
   registerAuditCommand(program);
   registerChaosCommand(program);
+  registerBenchCommand(program);
 
   return program;
 }

@@ -1,0 +1,92 @@
+import { Admin, Consumer } from '@platformatic/kafka';
+import pg from 'pg';
+
+/** PostgreSQL's committed transactions in `database` so far (pg_stat_database; its stats lag by up to ~0.5 s). */
+export async function committedTransactions(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // A fresh snapshot: pg_stat_* are cached per transaction otherwise.
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const result = await client.query<{ commits: string }>('SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = current_database()');
+    return Number(result.rows[0]?.commits ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The sum of end offsets over the topics whose name passes `wanted` (records ever written to them). */
+export async function recordsWritten(brokers: string[], wanted: (topic: string) => boolean): Promise<number> {
+  const admin = new Admin({ bootstrapBrokers: brokers, clientId: 'paysaga-bench-topics' });
+  let topics: string[];
+  try {
+    topics = (await admin.listTopics()).filter((topic) => !topic.startsWith('__') && wanted(topic));
+  } finally {
+    await admin.close();
+  }
+  const reader = new Consumer({ bootstrapBrokers: brokers, clientId: 'paysaga-bench-offsets', groupId: `paysaga-bench-offsets-${process.pid}` });
+  try {
+    if (topics.length === 0) return 0;
+    const ends = await reader.listOffsets({ topics, timestamp: -1n });
+    let total = 0n;
+    for (const offsets of ends.values()) for (const offset of offsets) total += offset;
+    return Number(total);
+  } finally {
+    await reader.close(true);
+  }
+}
+
+/** The sum of `paysaga_consumer_lag` over a /metrics page (Prometheus text), or null when it has none. */
+export function consumerLagOf(metrics: string): number | null {
+  let total: number | null = null;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith('paysaga_consumer_lag{') && !line.startsWith('paysaga_consumer_lag ')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) total = (total ?? 0) + value;
+  }
+  return total;
+}
+
+/** Scrapes GET /metrics of each process every `everyMs` and keeps the peak of their summed consumer lag. */
+export class LagWatcher {
+  readonly #urls: string[];
+  readonly #token: string;
+  #timer: NodeJS.Timeout | null = null;
+  #peak: number | null = null;
+  #scrapes = 0;
+  #failures = 0;
+  #busy = false;
+
+  constructor(baseUrls: readonly string[], token: string) {
+    this.#urls = baseUrls.map((url) => `${url.replace(/\/+$/, '')}/metrics`);
+    this.#token = token;
+  }
+
+  start(everyMs = 1_000): void {
+    this.#timer = setInterval(() => { void this.#scrape(); }, everyMs);
+  }
+
+  async stop(): Promise<{ peak: number | null; scrapes: number; failures: number }> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#scrape();
+    return { peak: this.#peak, scrapes: this.#scrapes, failures: this.#failures };
+  }
+
+  async #scrape(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const pages = await Promise.all(this.#urls.map(async (url) => {
+        const response = await fetch(url, { headers: { authorization: `Bearer ${this.#token}` }, signal: AbortSignal.timeout(10_000) });
+        return consumerLagOf(await response.text());
+      }));
+      this.#scrapes += 1;
+      const read = pages.filter((lag): lag is number => lag !== null);
+      if (read.length > 0) this.#peak = Math.max(this.#peak ?? 0, read.reduce((sum, lag) => sum + lag, 0));
+    } catch { // not logged: counted in the result's failures; a scrape lost under load does not stop the run
+      this.#failures += 1;
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
