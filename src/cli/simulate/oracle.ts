@@ -1,0 +1,17 @@
+import { sql, type Kysely } from 'kysely';
+import type { ServiceName } from '../compose.ts';
+
+export interface OracleViolation {
+  check: string;
+  message: string;
+}
+
+/** Judges the books of a drained simulated deployment; every violation names what broke, with ids. */
+export type Oracle = (db: Kysely<unknown>, schemas: Record<ServiceName, string>) => Promise<OracleViolation[]>;
+
+/** Liveness: once the run drained (faults off, clock past every deadline) no saga may still be running. */
+export const sagasTerminal: Oracle = async (db, schemas) => {
+  const rows = await sql<{ id: string; status: string; step_index: number }>`
+    select id, status, step_index from ${sql.table(`${schemas.saga}.saga_instances`)} where status not in ('COMPLETED', 'COMPENSATED', 'FAILED') order by id`.execute(db);
+  return rows.rows.map((row) => ({ check: 'saga-terminal', message: `saga ${row.id} still ${row.status} at step ${row.step_index} after the drain` }));
+};
