@@ -9,6 +9,7 @@ import { registerInspectCommands } from './inspect-commands.ts';
 import { registerServeCommands } from './serve-command.ts';
 import { registerUpCommand } from './up-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
 import { describeStart, startPlatform } from './start.ts';
 
 const program = new Command('paysaga').description('Event-driven payment platform: checkout as one saga over Kafka and PostgreSQL');
@@ -47,6 +48,7 @@ registerUpCommand(program);
 registerInspectCommands(program);
 
 registerGatewayCommand(program);
+registerSimulateCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`paysaga: ${error instanceof Error ? error.message : String(error)}`);

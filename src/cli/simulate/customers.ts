@@ -7,6 +7,8 @@ export type CustomerPlan = 'pay' | 'decline' | 'abandon' | 'pay-then-cancel' | '
 const PLANS: readonly CustomerPlan[] = ['pay', 'pay', 'decline', 'abandon', 'pay-then-cancel', 'pay-then-refund', 'pay-then-refund'];
 /** A customer tries a step this many times (the payment may not exist yet, the order may not be confirmed yet), then gives up. */
 const MAX_TRIES = 12;
+/** How often a customer looks for a payment page that is not there yet (its checkout may have failed) before leaving. */
+const MAX_WAITS = 30;
 
 interface Customer {
   index: number;
@@ -70,6 +72,11 @@ export class CustomerLoad {
       return `${label} → ${response.statusCode}`;
     }
     if (customer.stage === 'pay') {
+      // A customer pays once the payment page is there (the payment has its intent); before that there is nothing to click.
+      if (!(await world.paymentReady(customer.paymentId ?? ''))) {
+        this.#retryOrGiveUp(customer, MAX_WAITS);
+        return null;
+      }
       const method = customer.plan === 'decline' ? 'pm_card_visa_chargeDeclined' : 'pm_card_visa';
       const response = await world.call('POST', `/payments/${customer.paymentId ?? ''}/confirm`, as, { paymentMethod: method });
       // 200: paid; 402: declined — both are the card's answer. Anything else: not possible yet, or the gateway in trouble.
@@ -91,7 +98,7 @@ export class CustomerLoad {
     customer.tries = 0;
   }
 
-  #retryOrGiveUp(customer: Customer): void {
-    if (customer.tries >= MAX_TRIES) customer.stage = 'done';
+  #retryOrGiveUp(customer: Customer, limit = MAX_TRIES): void {
+    if (customer.tries >= limit) customer.stage = 'done';
   }
 }

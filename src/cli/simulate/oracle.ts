@@ -15,3 +15,15 @@ export const sagasTerminal: Oracle = async (db, schemas) => {
     select id, status, step_index from ${sql.table(`${schemas.saga}.saga_instances`)} where status not in ('COMPLETED', 'COMPENSATED', 'FAILED') order by id`.execute(db);
   return rows.rows.map((row) => ({ check: 'saga-terminal', message: `saga ${row.id} still ${row.status} at step ${row.step_index} after the drain` }));
 };
+
+/** An order left between states after the drain: a cancellation nobody refunded, a payment nobody answered. */
+export const ordersSettled: Oracle = async (db, schemas) => {
+  const rows = await sql<{ id: string; status: string }>`
+    select id, status from ${sql.table(`${schemas.order}.orders`)} where status in ('PAYMENT_PENDING', 'PENDING', 'CANCELLING') order by id`.execute(db);
+  return rows.rows.map((row) => ({ check: 'order-settled', message: `order ${row.id} still ${row.status} after the drain` }));
+};
+
+/** Runs every oracle and gathers what they found. */
+export function allOf(...oracles: Oracle[]): Oracle {
+  return async (db, schemas) => (await Promise.all(oracles.map((oracle) => oracle(db, schemas)))).flat();
+}

@@ -142,6 +142,22 @@ export class SimulatedWorld {
     for (const service of Object.values(this.services)) await service.start();
   }
 
+  /** The services whose outbox holds unpublished rows, in a fixed order (one query). */
+  async servicesWithBacklog(): Promise<ServiceName[]> {
+    const names = Object.keys(SERVICE_SCHEMAS) as ServiceName[];
+    const probes = names.map((name) => sql<{ name: string }>`select ${name}::text as name where exists (select 1 from ${sql.table(`${SERVICE_SCHEMAS[name]}.outbox`)} where published_at is null)`);
+    const rows = await sql<{ name: ServiceName }>`${sql.join(probes, sql` union all `)}`.execute(this.db);
+    const found = new Set(rows.rows.map((row) => row.name));
+    return names.filter((name) => found.has(name));
+  }
+
+  /** Whether a checkout's payment has its gateway intent (so the customer can confirm it). */
+  async paymentReady(paymentId: string): Promise<boolean> {
+    const rows = await sql<{ ready: boolean }>`select true as ready from ${sql.table(`${SERVICE_SCHEMAS.payment}.payments`)}
+      where id = ${paymentId} and stripe_payment_intent_id is not null`.execute(this.db);
+    return rows.rows.length > 0;
+  }
+
   /** A process restart: every runtime stops where it is (nothing flushed) and a new one starts on the same database. */
   async restart(): Promise<void> {
     for (const service of Object.values(this.services)) await service.stop();

@@ -127,9 +127,10 @@ class Driver {
     if (random.chance(plan.rebalance)) return this.#rebalance();
     if (random.chance(plan.delay)) return this.#delay(1_000 + random.below(30_000));
     const due = this.#duePending();
+    const backlog = await this.#world.servicesWithBacklog();
     const choices: [weight: number, act: () => Promise<void>][] = [
       [due.length > 0 ? 10 : 0, () => this.#deliverOne(due, true)],
-      [4, () => this.#relayOne()],
+      [backlog.length > 0 ? 4 : 0, async () => { await this.#relay(random.pick(backlog)); }],
       [this.#world.webhooks.length > 0 ? 3 : 0, () => this.#webhookOne(true)],
       [load.active > 0 ? 3 : 0, async () => { const line = await load.step(this.#world, random); if (line) this.#log(line); }],
       [0.5, async () => { await this.#fireDeadlines(); }],
@@ -151,14 +152,12 @@ class Driver {
       let moved = false;
       for (let pass = 0; pass < 2_000; pass += 1) {
         let progress = false;
-        for (const name of SERVICE_NAMES) if (await this.#relay(name)) progress = true;
-        const due = this.#duePending();
-        if (due.length > 0) {
-          await this.#deliver(due[0] as PendingPartition, true, 'drain');
+        for (const name of await this.#world.servicesWithBacklog()) if (await this.#relay(name)) progress = true;
+        for (const pending of this.#duePending()) {
+          await this.#deliver(pending, true, 'drain');
           progress = true;
         }
-        const webhook = this.#world.webhooks.shift();
-        if (webhook) {
+        for (let webhook = this.#world.webhooks.shift(); webhook; webhook = this.#world.webhooks.shift()) {
           this.#log(`drain webhook ${webhook.type} → ${await this.#world.deliverWebhook(webhook)}`);
           progress = true;
         }
@@ -207,10 +206,6 @@ class Driver {
     const outcome = await this.#world.transport.deliver(pending.groupId, pending.topic, pending.partition, { commit });
     if (outcome === 'rejected') this.#count('handler-rejected');
     this.#log(`${label} ${pending.groupId} ${pending.topic}[${pending.partition}]@${pending.record.offset} ${outcome}`);
-  }
-
-  async #relayOne(): Promise<void> {
-    await this.#relay(this.#random.pick(SERVICE_NAMES));
   }
 
   async #relay(name: ServiceName): Promise<number> {
