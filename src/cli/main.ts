@@ -9,6 +9,7 @@ import { registerInspectCommands } from './inspect-commands.ts';
 import { registerServeCommands } from './serve-command.ts';
 import { registerUpCommand } from './up-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
+import { registerAuditCommand } from './audit-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { describeStart, startPlatform } from './start.ts';
 
@@ -48,6 +49,7 @@ registerUpCommand(program);
 registerInspectCommands(program);
 
 registerGatewayCommand(program);
+registerAuditCommand(program);
 registerSimulateCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
