@@ -1,4 +1,4 @@
-import { allOf, ordersSettled, sagasTerminal, type Oracle } from './oracle.ts';
+import { allOf, auditorInvariants, ordersSettled, sagasTerminal, type Oracle } from './oracle.ts';
 import { openSimulationDatabase } from './simulated-world.ts';
 import { runSimulation, type InjectedBug, type SimulationResult } from './simulation.ts';
 
@@ -21,8 +21,8 @@ export interface SeedRunSummary {
   wallMs: number;
 }
 
-/** The oracle every simulated run is judged by. */
-export const SIMULATION_ORACLE: Oracle = allOf(sagasTerminal, ordersSettled);
+/** The oracle every simulated run is judged by: the auditor's invariants, and liveness once drained. */
+export const SIMULATION_ORACLE: Oracle = allOf(auditorInvariants, sagasTerminal, ordersSettled);
 
 /** Runs consecutive seeds on one PGlite database (opened once, emptied before each seed). */
 export async function runSeeds(options: SeedRunOptions): Promise<SeedRunSummary> {

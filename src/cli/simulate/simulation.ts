@@ -10,7 +10,7 @@ import { SERVICE_NAMES, type ServiceName } from '../compose.ts';
 import { CustomerLoad, type CustomerPlan } from './customers.ts';
 import { drawFaultPlan, NO_FAULTS, type FaultKind, type FaultPlan } from './fault-plan.ts';
 import type { Oracle, OracleViolation } from './oracle.ts';
-import { SimulatedWorld } from './simulated-world.ts';
+import { SIMULATED_SECRETS, SimulatedWorld } from './simulated-world.ts';
 
 /** A deliberate defect, for proving the simulation fails when paysaga is wrong. */
 export type InjectedBug = 'lose-outbox-row';
@@ -90,7 +90,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     if (stats.faultsInjected.errors > 0) faults['gateway-error'] = stats.faultsInjected.errors;
     if (stats.faultsInjected.timeouts > 0) faults['gateway-timeout'] = stats.faultsInjected.timeouts;
     const schemas = world.schemas();
-    const violations = await options.oracle(world.db, schemas);
+    const violations = await options.oracle({ db: world.db, schemas, gateway: { apiKey: SIMULATED_SECRETS.stripeKey, apiBase: world.gateway.url }, readAt: new Date(clock.now()) });
     const outcomes = await sagaOutcomes(world, schemas);
     trace.update(await booksFingerprint(world, schemas));
     return {
