@@ -22,10 +22,6 @@ export interface FaultPlan {
   gatewayTimeoutRate: number;
 }
 
-export const NO_FAULTS: FaultPlan = {
-  crashAfterEffects: 0, duplicateDelivery: 0, rebalance: 0, restart: 0, delay: 0, duplicateWebhook: 0, droppedWebhook: 0, gatewayErrorRate: 0, gatewayTimeoutRate: 0,
-};
-
 /** A seed's fault mix: every kind on, at a rate drawn around a typical value, so seeds explore different mixes. */
 export function drawFaultPlan(random: SeededRandom): FaultPlan {
   const around = (typical: number): number => typical * (0.25 + random.next() * 1.5);

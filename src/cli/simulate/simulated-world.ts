@@ -6,6 +6,7 @@ import { issueToken, useBearerAuth } from '../../platform/http/auth.ts';
 import { createHttpServer } from '../../platform/http/http-server.ts';
 import { paysagaTopicSpecs } from '../../platform/messaging/topic-specs.ts';
 import { createLogger, type Logger } from '../../platform/observability/logger.ts';
+import type { RunningService } from '../../platform/service/service-runtime.ts';
 import { SimulatedTransport } from '../../platform/simulation/simulated-transport.ts';
 import type { SeededRandom } from '../../platform/simulation/seeded-random.ts';
 import type { VirtualClock } from '../../platform/utils/clock.ts';
@@ -14,7 +15,7 @@ import { createInventoryService, type InventoryService } from '../../services/in
 import type { MenuItem } from '../../services/inventory/menu.ts';
 import type { NotificationChannel, OutgoingNotification } from '../../services/notification/channels/notification-channel.ts';
 import { createNotificationService, type NotificationService } from '../../services/notification/notification-service.ts';
-import { createOrderService } from '../../services/order/order-service.ts';
+import { createOrderService, type OrderService } from '../../services/order/order-service.ts';
 import { createPaymentService, type PaymentService } from '../../services/payment/payment-service.ts';
 import { createSagaService, type SagaService } from '../../services/saga/saga-service.ts';
 import { SERVICE_SCHEMAS, type ServiceName } from '../compose.ts';
@@ -43,7 +44,7 @@ export class RecordingChannel implements NotificationChannel {
 export interface ServiceSet {
   saga: SagaService;
   payment: PaymentService;
-  order: Awaited<ReturnType<typeof createOrderService>>;
+  order: OrderService;
   inventory: InventoryService;
   delivery: DeliveryService;
   notification: NotificationService;
@@ -136,10 +137,15 @@ export class SimulatedWorld {
     this.services = { saga, payment, order, inventory, delivery, notification };
     const http = await createHttpServer({ title: 'paysaga-simulation', logger: this.logger.child({ component: 'http' }) });
     useBearerAuth(http, { secret: SIMULATED_SECRETS.auth });
-    for (const service of Object.values(this.services)) await service.routes(http);
+    for (const service of this.#running()) await service.routes(http);
     await http.ready();
     this.http = http;
-    for (const service of Object.values(this.services)) await service.start();
+    for (const service of this.#running()) await service.start();
+  }
+
+  #running(): RunningService[] {
+    const { saga, payment, order, inventory, delivery, notification } = this.services;
+    return [saga, payment, order, inventory, delivery, notification];
   }
 
   /** The services whose outbox holds unpublished rows, in a fixed order (one query). */
@@ -160,7 +166,7 @@ export class SimulatedWorld {
 
   /** A process restart: every runtime stops where it is (nothing flushed) and a new one starts on the same database. */
   async restart(): Promise<void> {
-    for (const service of Object.values(this.services)) await service.stop();
+    for (const service of this.#running()) await service.stop();
     await this.http.close();
     await this.#build();
   }
@@ -194,7 +200,7 @@ export class SimulatedWorld {
 
   /** Stops the services and the gateway; the database stays open for the next seed (its owner closes it). */
   async close(): Promise<void> {
-    for (const service of Object.values(this.services)) await service.stop();
+    for (const service of this.#running()) await service.stop();
     await this.http.close();
     await this.gateway.close();
   }

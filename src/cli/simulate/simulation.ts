@@ -8,7 +8,7 @@ import { useClock, VirtualClock } from '../../platform/utils/clock.ts';
 import { settleDetachedWork } from '../../platform/utils/detached-work.ts';
 import { SERVICE_NAMES, type ServiceName } from '../compose.ts';
 import { CustomerLoad, type CustomerPlan } from './customers.ts';
-import { drawFaultPlan, NO_FAULTS, type FaultKind, type FaultPlan } from './fault-plan.ts';
+import { drawFaultPlan, type FaultKind, type FaultPlan } from './fault-plan.ts';
 import type { Oracle, OracleViolation } from './oracle.ts';
 import { SIMULATED_SECRETS, SimulatedWorld } from './simulated-world.ts';
 
@@ -169,7 +169,8 @@ class Driver {
       if ((await this.#reconcile()) > 0) moved = true;
       if ((await this.#fireDeadlines()) > 0) moved = true;
       await settleDetachedWork();
-      if (!moved && !(await this.#anySagaActive())) return;
+      // Quiet only when no saga runs and no record waits (a retry-topic record not due yet needs the clock moved).
+      if (!moved && !(await this.#anySagaActive()) && this.#world.transport.pending().length === 0) return;
       if (!moved) {
         this.#world.clock.advance(DRAIN_ADVANCE_MS);
         this.#log(`drain clock +${DRAIN_ADVANCE_MS}`);

@@ -119,7 +119,7 @@ export class SimulatedTransport implements Transport {
     }
     if (options.commit && !options.redeliver) {
       let group = this.#committed.get(groupId);
-      if (!group) this.#committed.set(groupId, group = new Map());
+      if (!group) this.#committed.set(groupId, group = new Map<string, bigint>());
       group.set(keyOf(topic, partition), offset + 1n);
     }
     return 'handled';
