@@ -10,6 +10,7 @@ import { registerServeCommands } from './serve-command.ts';
 import { registerUpCommand } from './up-command.ts';
 import { registerGatewayCommand } from './gateway-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
+import { registerChaosCommand } from './chaos-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { describeStart, startPlatform } from './start.ts';
 
@@ -50,6 +51,7 @@ registerInspectCommands(program);
 
 registerGatewayCommand(program);
 registerAuditCommand(program);
+registerChaosCommand(program);
 registerSimulateCommand(program);
 
 program.parseAsync().catch((error: unknown) => {

@@ -23,15 +23,22 @@ function parseData(raw: string): Record<string, unknown> {
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : {};
 }
 
+function typeOfHeaders(headers: string): string | null {
+  const parsed: unknown = JSON.parse(headers);
+  const type = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['paysaga-type'] : undefined;
+  return typeof type === 'string' ? type : null;
+}
+
 async function platformRows(db: Kysely<unknown>, service: AuditedService, schema: string): Promise<{ outbox: OutboxRow[]; inbox: InboxRow[]; deadLetters: DeadLetterRow[] }> {
   const s = sql.id(schema);
-  const outbox = await rows<{ id: unknown; topic: string; event_id: string | null; event_type: string | null; published_at: Date | null }>(
-    db, sql`select id, topic, event_id, (headers::jsonb ->> 'paysaga-type') as event_type, published_at from ${s}.outbox`);
+  // Headers parsed here, not as jsonb: a dead letter's copy may carry an escaped NUL, which jsonb refuses.
+  const outbox = await rows<{ id: unknown; topic: string; event_id: string | null; headers: string; published_at: Date | null }>(
+    db, sql`select id, topic, event_id, headers, published_at from ${s}.outbox`);
   const inbox = await rows<{ consumer_group: string; event_id: string; topic: string }>(db, sql`select consumer_group, event_id, topic from ${s}.inbox`);
   const letters = await rows<{ id: unknown; consumer_group: string; topic: string; event_id: string | null; event_type: string | null; reason: string; status: string; note: string | null }>(
     db, sql`select id, consumer_group, topic, event_id, event_type, reason, status, note from ${s}.dead_letters`);
   return {
-    outbox: outbox.map((row) => ({ service, id: text(row.id), topic: row.topic, eventId: row.event_id, eventType: row.event_type, publishedAt: row.published_at })),
+    outbox: outbox.map((row) => ({ service, id: text(row.id), topic: row.topic, eventId: row.event_id, eventType: typeOfHeaders(row.headers), publishedAt: row.published_at })),
     inbox: inbox.map((row) => ({ service, consumerGroup: row.consumer_group, eventId: row.event_id, topic: row.topic })),
     deadLetters: letters.map((row) => ({
       service, id: text(row.id), consumerGroup: row.consumer_group, topic: row.topic, eventId: row.event_id, eventType: row.event_type, reason: row.reason, status: row.status, note: row.note,

@@ -224,14 +224,16 @@ export class MessageConsumer {
     const origin = this.#originHeaders(record);
     const baseTopic = baseTopicOf(record.topic);
     const headers = { ...record.headers, ...origin, [RetryHeaders.deadLetterReason]: reason, [RetryHeaders.error]: error.slice(0, 1_000) };
+    // A poison record's key and the parser's message about it may hold a NUL, which a text column refuses: the dead letter must still be written.
+    const key = storableText(record.key);
     const write = async (trx: Kysely<unknown>, text: string): Promise<void> => {
       await platformDb(trx, schema).insertInto('dead_letters').values({
         consumer_group: groupId, topic: baseTopic,
         partition: Number(origin[RetryHeaders.originalPartition]), offset: BigInt(origin[RetryHeaders.originalOffset] ?? record.offset),
-        key: record.key, event_id: identity.eventId, event_type: identity.type, value: record.value,
-        headers: JSON.stringify(record.headers), reason, error: text, stack, attempts,
+        key, event_id: identity.eventId, event_type: identity.type, value: record.value,
+        headers: JSON.stringify(record.headers), reason, error: storableText(text), stack: stack === null ? null : storableText(stack), attempts,
       }).execute();
-      await enqueueRecords(trx, schema, [{ topic: deadLetterTopicOf(baseTopic), key: record.key, value: record.value, headers, eventId: identity.eventId }]);
+      await enqueueRecords(trx, schema, [{ topic: deadLetterTopicOf(baseTopic), key, value: record.value, headers, eventId: identity.eventId }]);
     };
     const onDeadLetter = envelope ? this.#deadLetterHandlers.get(envelope.type) : undefined;
     try {
@@ -251,4 +253,9 @@ export class MessageConsumer {
     this.#logger.error({ reason, error, attempts, deadLetterTopic: deadLetterTopicOf(baseTopic) }, 'dead-lettered');
     this.#options.observer?.deadLettered?.(record, reason, error);
   }
+}
+
+/** Text a PostgreSQL text column accepts: NUL written as the escape \u0000, lone surrogates replaced. */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\\u0000').toWellFormed();
 }

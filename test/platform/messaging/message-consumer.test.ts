@@ -140,5 +140,23 @@ for (const stack of STACKS) {
       assert.deepEqual(deadLetters.filter((record) => record.key === orderId).map((record) => record.headers['paysaga-dlq-reason']),
         ['malformed', 'unknown-version', 'invalid-payload']);
     });
+
+    test('a poison record with NUL bytes (in its value and its key) is dead-lettered too, not retried forever on a text column refusing it', async () => {
+      await consumer(() => undefined).start();
+      const orderId = uniqueName('order');
+      const good = orderUpdated(orderId, 1);
+      await pipe.transport.publish([
+        { topic: OrderUpdated.topic, key: `${orderId}\u0000nul`, value: Buffer.from([0x00, 0xff, 0x00, 0x7b]), headers: {} },
+        { topic: OrderUpdated.topic, key: orderId, value: Buffer.from('{"eventId":"\u0000'), headers: {} },
+      ]);
+      await pipe.send(OrderUpdated.topic, good);
+      await eventually('the good event behind the poison handled', async () => Number(await effectsOf(good.eventId)) === 1);
+      // The NUL-keyed record may sit on another partition: wait for both dead letters.
+      const poison = await eventually('both poison records dead-lettered', async () => {
+        const letters = (await new DeadLetterStore(pipe.database.db, pipe.schema).list({ status: 'pending' })).filter((letter) => letter.key.startsWith(orderId));
+        return letters.length === 2 ? letters : undefined;
+      });
+      assert.ok(poison.some((letter) => letter.key === `${orderId}\\u0000nul`), 'the key is kept, its NUL escaped');
+    });
   });
 }
