@@ -11,6 +11,7 @@ import { registerGatewayCommand } from './gateway-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
 import { registerChaosCommand } from './chaos-command.ts';
 import { registerBenchCommand } from './bench-command.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
 
 /**
  * The `paysaga` command tree. A new command lives in its own file (`register…Command(program)`) and is added here
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerChaosCommand(program);
   registerBenchCommand(program);
+  registerSimulateCommand(program);
 
   return program;
 }

@@ -92,9 +92,11 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions = {
     emit(type, object) {
       // An event is addressed to the endpoint configured when it happens.
       const target: WebhookTarget | null = webhookUrl === null ? null : { url: webhookUrl, secret: webhookSecret };
-      const event = events.record(type, object, request, target === null ? 0 : 1);
+      const sink = options.webhookSink;
+      const event = events.record(type, object, request, target === null && !sink ? 0 : 1);
       stats.eventsCreated++;
-      if (target !== null) dispatcher.enqueue(event.id, target);
+      if (sink) sink({ id: event.id, type, payload: JSON.stringify(event, null, 2) });
+      else if (target !== null) dispatcher.enqueue(event.id, target);
     },
   });
 

@@ -43,6 +43,11 @@ export interface GatewaySimulatorOptions {
   faults?: Partial<GatewayFaults>;
   /** Source of every fault decision; inject a sequence for deterministic tests. Default Math.random. */
   random?: () => number;
+  /**
+   * Takes every event instead of the webhook dispatcher: whoever drives the run (the deterministic simulation)
+   * delivers it — late, twice or never — on its own schedule. `payload` is the event's JSON as Stripe sends it.
+   */
+  webhookSink?: (event: { id: string; type: string; payload: string }) => void;
 }
 
 export interface GatewaySimulatorStats {

@@ -9,6 +9,7 @@ import { claimInbox } from '../inbox/inbox.ts';
 import { addLogFields, envelopeFields, incomingMessageFields, withLogFields } from '../observability/log-context.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { enqueueEvents, enqueueRecords, type OutboxMessage } from '../outbox/outbox.ts';
+import { now } from '../utils/clock.ts';
 import { sleep } from '../utils/sleep.ts';
 import { RetryHeaders } from './headers.ts';
 import { DEFAULT_RETRY_POLICY, delayedRetryDelay, type RetryPolicy } from './retry-policy.ts';
@@ -180,7 +181,7 @@ export class MessageConsumer {
 
   async #waitUntilDue(record: IncomingRecord, signal: AbortSignal): Promise<void> {
     const due = Number(record.headers[RetryHeaders.notBefore] ?? 0);
-    const wait = due - Date.now();
+    const wait = due - now();
     if (wait > 0) await sleep(wait, signal);
     if (signal.aborted) throw new AbortedWhileWaiting('stopping: the retry will be delivered again');
   }
@@ -203,7 +204,7 @@ export class MessageConsumer {
     const headers = {
       ...record.headers, ...this.#originHeaders(record),
       [RetryHeaders.attempt]: String(attempt),
-      [RetryHeaders.notBefore]: String(Date.now() + delayedRetryDelay(this.#policy, attempt)),
+      [RetryHeaders.notBefore]: String(now() + delayedRetryDelay(this.#policy, attempt)),
       [RetryHeaders.error]: message.slice(0, 1_000),
     };
     const topic = retryTopicOf(baseTopicOf(record.topic));

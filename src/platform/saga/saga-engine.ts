@@ -12,6 +12,7 @@ import { inSpan } from '../observability/spans.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
 import { DEAD_LETTERED, endOfFailure, moveOnGiveUp, moveOnTrouble, storableReason, type Trouble, type TroubleLimits } from './saga-moves.ts';
 import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.ts';
+import { currentDate, now } from '../utils/clock.ts';
 
 type Row = Selectable<SagaInstancesTable>;
 type Publish = (...messages: OutboxMessage[]) => void;
@@ -110,7 +111,7 @@ export class SagaEngine {
   }
 
   #stepDone(trx: Kysely<unknown>, row: Row, step: string, outcome: Parameters<SagaObserver['stepFinished']>[2]): void {
-    const durationMs = Date.now() - row.updated_at.getTime();
+    const durationMs = now() - row.updated_at.getTime();
     this.#observe(trx, (observer) => { observer.stepFinished(row.saga_type, step, outcome, durationMs); });
   }
 
@@ -158,7 +159,7 @@ export class SagaEngine {
   }
 
   async #save(trx: Kysely<unknown>, row: Row, changes: Partial<Omit<Row, 'id' | 'version' | 'created_at'>>): Promise<Row> {
-    const updated = await this.#db(trx).updateTable('saga_instances').set({ ...changes, version: row.version + 1, updated_at: new Date() })
+    const updated = await this.#db(trx).updateTable('saga_instances').set({ ...changes, version: row.version + 1, updated_at: currentDate() })
       .where('id', '=', row.id).where('version', '=', row.version).returningAll().executeTakeFirst();
     if (!updated) throw new Error(`saga ${row.id} changed concurrently (version ${row.version}); the message will be retried`);
     return updated;
@@ -178,7 +179,7 @@ export class SagaEngine {
     this.#bind(trx, afterCommit);
     const row = await this.#db(trx).insertInto('saga_instances').values({
       id: input.sagaId, saga_type: definition.name, order_id: input.orderId, status: 'RUNNING', step_index: 0,
-      awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: new Date(),
+      awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: currentDate(), created_at: currentDate(),
     }).onConflict((conflict) => conflict.column('id').doNothing()).returningAll().executeTakeFirst();
     if (!row) return false;
     await this.#log(trx, row, 'start', 'started', null);
@@ -201,7 +202,7 @@ export class SagaEngine {
         }
         if (step.await) {
           const waitMs = typeof step.await.deadlineMs === 'function' ? step.await.deadlineMs(data) : step.await.deadlineMs;
-          row = await this.#save(trx, row, { step_index: index, awaiting_command_id: null, data: JSON.stringify(data), attempts: 0, deadline_at: new Date(Date.now() + waitMs) });
+          row = await this.#save(trx, row, { step_index: index, awaiting_command_id: null, data: JSON.stringify(data), attempts: 0, deadline_at: new Date(now() + waitMs) });
           await this.#log(trx, row, step.name, 'waiting', { events: step.await.events.map((event) => event.type), deadlineAt: row.deadline_at?.toISOString() });
           await this.#replayEarlyEvents(trx, publish, row);
           return;
@@ -214,14 +215,14 @@ export class SagaEngine {
         const commandId = this.#send(row, step.name, next, cause, publish);
         row = await this.#save(trx, row, {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data), attempts: 0,
-          deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
+          deadline_at: new Date(now() + this.#options.commandTimeoutMs),
         });
         await this.#log(trx, row, step.name, 'command-sent', { command: next.definition.type, commandId });
         return;
       }
       row = await this.#save(trx, row, { status: 'COMPLETED', step_index: definition.steps.length, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
       await this.#log(trx, row, 'end', 'completed');
-      const lifetimeMs = Date.now() - row.created_at.getTime();
+      const lifetimeMs = now() - row.created_at.getTime();
       this.#observe(trx, (observer) => { observer.finished(row.saga_type, 'completed', lifetimeMs); });
       for (const extra of definition.onCompleted?.(data) ?? []) this.#send(row, 'completed', extra, cause, publish);
       return;
@@ -234,7 +235,7 @@ export class SagaEngine {
         const commandId = this.#send(row, step.name, undo, cause, publish);
         row = await this.#save(trx, row, {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data),
-          deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
+          deadline_at: new Date(now() + this.#options.commandTimeoutMs),
         });
         await this.#log(trx, row, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
         return;
@@ -249,7 +250,7 @@ export class SagaEngine {
     const definition = this.#definition(initial);
     const row = await this.#save(trx, initial, { status, step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
     await this.#log(trx, row, 'end', status === 'COMPENSATED' ? 'compensated-all' : 'failed', { reason: row.failure_reason });
-    const lifetimeMs = Date.now() - row.created_at.getTime();
+    const lifetimeMs = now() - row.created_at.getTime();
     this.#observe(trx, (observer) => { observer.finished(row.saga_type, status === 'COMPENSATED' ? 'compensated' : 'failed', lifetimeMs); });
     const notices = status === 'COMPENSATED' ? definition.onCompensated?.(data) : (definition.onFailed ?? definition.onCompensated)?.(data);
     for (const extra of notices ?? []) this.#send(row, status === 'COMPENSATED' ? 'compensated' : 'failed', extra, cause, publish);
@@ -292,7 +293,7 @@ export class SagaEngine {
         await this.#resend(trx, publish, row, step, data);
         return;
       }
-      const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(Date.now() + this.#retryDelay(row.attempts)) });
+      const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(now() + this.#retryDelay(row.attempts)) });
       await this.#log(trx, saved, step.name, 'retry', { reason: storableReason(reason), trouble, attempt: saved.attempts });
       return;
     }
@@ -319,7 +320,7 @@ export class SagaEngine {
     if (!again) return false;
     const commandId = this.#send(row, step.name, again, null, publish);
     const saved = await this.#save(trx, row, {
-      awaiting_command_id: commandId, attempts: counted ? row.attempts : row.attempts + 1, deadline_at: new Date(Date.now() + this.#options.commandTimeoutMs),
+      awaiting_command_id: commandId, attempts: counted ? row.attempts : row.attempts + 1, deadline_at: new Date(now() + this.#options.commandTimeoutMs),
     });
     await this.#log(trx, saved, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
     return true;
@@ -418,7 +419,7 @@ export class SagaEngine {
   /** Ids of sagas whose deadline passed (payment wait, command timeout, compensation retry). */
   async dueSagas(db: Kysely<unknown>, limit = 100): Promise<string[]> {
     const rows = await this.#db(db).selectFrom('saga_instances').select('id')
-      .where('deadline_at', '<=', new Date()).where('status', 'in', [...ACTIVE]).orderBy('deadline_at').limit(limit).execute();
+      .where('deadline_at', '<=', currentDate()).where('status', 'in', [...ACTIVE]).orderBy('deadline_at').limit(limit).execute();
     return rows.map((row) => row.id);
   }
 
@@ -426,7 +427,7 @@ export class SagaEngine {
   async fireDeadline(trx: Kysely<unknown>, publish: Publish, sagaId: string, afterCommit?: AfterCommit): Promise<boolean> {
     this.#bind(trx, afterCommit);
     const row = await this.#lock(trx, sagaId);
-    if (!row || !ACTIVE.includes(row.status) || !row.deadline_at || row.deadline_at > new Date()) return false;
+    if (!row || !ACTIVE.includes(row.status) || !row.deadline_at || row.deadline_at > currentDate()) return false;
     return this.#inStep(row, 'deadline', () => this.#fireLocked(trx, publish, row));
   }
 

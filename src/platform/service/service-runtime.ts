@@ -24,6 +24,11 @@ export interface ServiceRuntimeOptions {
   metrics?: PlatformMetrics;
   /** The service's logger (the wiring binds `service`); its relay, consumer and workers log through children of it. */
   logger?: Logger;
+  /**
+   * start() only subscribes the consumer: the relay and the background workers do nothing until the driver
+   * calls them (publishBatch, fireDue, …) — the deterministic simulation owns every step.
+   */
+  stepDriven?: boolean;
 }
 
 /** What every service factory takes; each service adds its own settings. */
@@ -38,6 +43,7 @@ export interface ServiceOptions {
   relayPollIntervalMs?: number;
   metrics?: PlatformMetrics;
   logger?: Logger;
+  stepDriven?: boolean;
 }
 
 /** What every running service offers the wiring. */
@@ -71,9 +77,11 @@ export class ServiceRuntime {
   readonly transaction: OutboxTransaction;
   readonly logger: Logger;
   readonly #workers: BackgroundWorker[] = [];
+  readonly #stepDriven: boolean;
 
   private constructor(options: ServiceRuntimeOptions) {
     const { db, transport, schema, metrics } = options;
+    this.#stepDriven = options.stepDriven === true;
     this.db = db;
     this.schema = schema;
     this.logger = options.logger ?? fallbackLogger();
@@ -114,13 +122,14 @@ export class ServiceRuntime {
   }
 
   async start(): Promise<void> {
-    this.relay.start();
+    if (!this.#stepDriven) this.relay.start();
     await this.consumer.start();
-    for (const worker of this.#workers) worker.start();
+    if (!this.#stepDriven) for (const worker of this.#workers) worker.start();
   }
 
   async stop(): Promise<void> {
     await this.consumer.stop();
+    if (this.#stepDriven) return; // a driven process "crashes": whatever is unpublished stays for the next one
     for (const worker of this.#workers) await worker.stop();
     await this.relay.stop();
   }

@@ -59,6 +59,14 @@ export interface SagaService {
   stop(): Promise<void>;
 }
 
+/** A retriable refusal: the consumer retries the cancellation (in place, then on the retry topic) until the checkout has ended. */
+class CheckoutStillRunning extends Error {
+  override name = 'CheckoutStillRunning';
+  constructor(orderId: string) {
+    super(`order ${orderId} was cancelled while its checkout saga is still running; retried once it has ended`);
+  }
+}
+
 /** The saga orchestrator: checkout and refund sagas over the order, inventory, payment, delivery and notification services. */
 export async function createSagaService(options: SagaServiceOptions): Promise<SagaService> {
   const schema = options.schema ?? 'saga';
@@ -90,7 +98,10 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
     const sagas = await engine.sagasOfOrder(context.trx, envelope.payload.orderId);
     if (sagas.some((saga) => saga.type === cancellation.name)) return;
     const checkoutSagaOf = sagas.find((saga) => saga.type === checkout.name);
-    // Only an order whose checkout completed: a checkout still running, or compensating, undoes its own work.
+    // Cancelled once confirmed while its checkout is still finishing (create-delivery, notify-customer): decide when
+    // it has ended. Ignoring it left the order CANCELLING with its money captured (found by `paysaga simulate --seed 2 --sagas 8`).
+    if (checkoutSagaOf?.status === 'RUNNING') throw new CheckoutStillRunning(envelope.payload.orderId);
+    // Only an order whose checkout completed: a checkout compensating undoes its own work.
     if (checkoutSagaOf?.status !== 'COMPLETED') return;
     const checkoutOf = checkoutSagaOf.data as CheckoutData;
     await engine.start(context.trx, context.publish, cancellation, {

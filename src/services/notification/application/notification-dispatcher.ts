@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
 import { sleep } from '../../../platform/utils/sleep.ts';
+import { detach } from '../../../platform/utils/detached-work.ts';
 import type { NotificationChannel } from '../channels/notification-channel.ts';
 import { judgeAttempt, type AttemptOutcome, type SendSchedule } from '../domain/send-attempts.ts';
 import { claimNotification, dueNotifications, markAttemptFailed, markSent } from './notification-repository.ts';
@@ -111,7 +112,7 @@ export class NotificationDispatcher {
 
   #track(work: Promise<void>): void {
     const tracked = work.catch((error: unknown) => { this.#logger.error({ err: error }, 'sending a notification failed before it was marked; the retry loop picks it up'); }).finally(() => { this.#inFlight.delete(tracked); });
-    this.#inFlight.add(tracked);
+    this.#inFlight.add(detach(tracked));
   }
 
   async #run(): Promise<void> {

@@ -6,6 +6,7 @@ import type { Money } from '../../../contracts/money.ts';
 import { ApiError, notFound } from '../../../platform/http/api-error.ts';
 import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
 import type { OutboxMessage } from '../../../platform/outbox/outbox.ts';
+import { detach } from '../../../platform/utils/detached-work.ts';
 import { outboxTransaction } from '../../../platform/outbox/outbox-transaction.ts';
 import { refundableAmount, settle, transition, type GatewayOutcome } from '../domain/payment-machine.ts';
 import { GatewayFailure, type CardGateway, type IntentView, type RefundView as GatewayRefund } from '../gateway/card-gateway.ts';
@@ -88,9 +89,9 @@ export class PaymentApplication {
    * the reconciler asks again with the same idempotency key.
    */
   startRefund(refundId: string): void {
-    void this.executeRefund(refundId).catch((error: unknown) => {
+    void detach(this.executeRefund(refundId).catch((error: unknown) => {
       this.#logger.warn({ err: error, refundId }, 'refund call failed; the reconciler retries it');
-    });
+    }));
   }
 
   /** Work and the events it publishes, committed together (the relay is woken after). */
