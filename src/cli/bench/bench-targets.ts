@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startChild, waitUntilReady, type ChildProgram } from './child-program.ts';
-import { servicePorts } from '../up-command.ts';
+import { servicePorts } from '../up-runner.ts';
 import { listenerOf, paysagaRootOf, processTree } from './proc-stats.ts';
 
 /** A system under test, up and answering at `url`. */
