@@ -73,7 +73,7 @@ test('--version prints package.json\'s version', async () => {
 
 /** Usage errors exit 2 with one readable message on stderr and nothing on stdout. */
 const USAGE_ERRORS: { args: string[]; message: RegExp }[] = [
-  { args: ['bench', '--help'], message: /unknown command 'bench'/ },
+  { args: ['nope', '--help'], message: /unknown command 'nope'/ },
   { args: ['nope'], message: /unknown command 'nope'/ },
   { args: ['dead-letters', 'bogus'], message: /unknown command 'dead-letters bogus'/ },
   { args: ['topics', 'describ'], message: /unknown command 'topics describ'/ },
