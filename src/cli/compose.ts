@@ -62,6 +62,7 @@ export async function createService(name: ServiceName, context: CompositionConte
         paymentDeadlineMs: config.saga.paymentDeadlineMs,
         commandTimeoutMs: config.saga.commandTimeoutMs,
         maxResends: config.saga.commandMaxResends,
+        maxCheckoutsInFlight: config.saga.checkoutMaxInFlight,
         stuckAfterMs: config.observability.sagaStuckAfterMs,
       });
     case 'order':

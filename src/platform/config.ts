@@ -53,6 +53,7 @@ export const EnvironmentSchema = Type.Object({
   PAYMENT_RECONCILE_AFTER_MS: positive('A payment or refund unsettled this long is re-read from the gateway.', 30_000, 'payment'),
   PAYMENT_RECONCILE_INTERVAL_MS: positive('How often the reconciler looks for unsettled payments.', 5_000, 'payment'),
   CHECKOUT_PAYMENT_DEADLINE_MS: positive('A checkout unpaid this long is cancelled (intent cancelled, stock released).', 15 * 60_000, 'saga'),
+  CHECKOUT_MAX_IN_FLIGHT: positive('Admission control: checkout sagas not yet ended (running or compensating, those waiting for their customer to pay included) beyond which `POST /checkout` answers 503 with Retry-After instead of slowing every saga down. Size it as sustainable sagas/s × acceptable latency (s), plus the checkouts customers are still paying.', 1_000, 'saga'),
   SAGA_COMMAND_TIMEOUT_MS: positive('A saga command unanswered this long is sent again.', 60_000, 'saga'),
   SAGA_COMMAND_MAX_RESENDS: positive('Resends of one saga command after it was dead-lettered or went unanswered; then the saga gives up on the step (compensates, or ends FAILED).', 3, 'saga'),
   SEED_MENU: Type.Boolean({ default: true, group: 'inventory', description: 'Seed the demo menu (Pasta Place) into an empty catalogue; `false` starts empty (products come through `POST /products`).' }),
@@ -93,7 +94,7 @@ export interface PlatformConfig {
   /** As set; `deploymentSecrets` decides what a start may use. */
   secrets: { authSecret: string | null; stripeApiKey: string | null; stripeWebhookSecret: string | null; authSecretPrevious?: string | null };
   payment: { stripeApiBase: string | null; reconcileAfterMs: number; reconcileIntervalMs: number };
-  saga: { paymentDeadlineMs: number; commandTimeoutMs: number; commandMaxResends: number };
+  saga: { paymentDeadlineMs: number; commandTimeoutMs: number; commandMaxResends: number; checkoutMaxInFlight: number };
   inventory: { seedMenu: boolean };
   notification: { webhookUrl: string | null; logFile: string | null };
   shutdownTimeoutMs: number;
@@ -165,7 +166,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       reconcileAfterMs: parsed.PAYMENT_RECONCILE_AFTER_MS,
       reconcileIntervalMs: parsed.PAYMENT_RECONCILE_INTERVAL_MS,
     },
-    saga: { paymentDeadlineMs: parsed.CHECKOUT_PAYMENT_DEADLINE_MS, commandTimeoutMs: parsed.SAGA_COMMAND_TIMEOUT_MS, commandMaxResends: parsed.SAGA_COMMAND_MAX_RESENDS },
+    saga: { paymentDeadlineMs: parsed.CHECKOUT_PAYMENT_DEADLINE_MS, commandTimeoutMs: parsed.SAGA_COMMAND_TIMEOUT_MS, commandMaxResends: parsed.SAGA_COMMAND_MAX_RESENDS, checkoutMaxInFlight: parsed.CHECKOUT_MAX_IN_FLIGHT },
     inventory: { seedMenu: parsed.SEED_MENU },
     notification: { webhookUrl: checkHttpUrl('NOTIFICATION_WEBHOOK_URL', parsed.NOTIFICATION_WEBHOOK_URL), logFile: parsed.NOTIFICATION_LOG_FILE ?? null },
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,

@@ -17,6 +17,21 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A deliberate refusal to take more work now (admission control): 503 with
+ * Retry-After, nothing written. Not a fault, so it is not logged as one, and an
+ * Idempotency-Key it answered stays free for the retry.
+ */
+export class Overloaded extends ApiError {
+  override name = 'Overloaded';
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, details?: Record<string, unknown>) {
+    super(503, 'overloaded', message, details);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HttpMetrics } from '../observability/http-metrics.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
-import { ApiError, errorBody } from './api-error.ts';
+import { ApiError, errorBody, Overloaded } from './api-error.ts';
 import { hideClientSecrets } from './client-secret-visibility.ts';
 import { findUnstorableText } from './storable-text.ts';
 
@@ -94,13 +94,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+    // A 503 with Retry-After is a refusal by design (load shed, database away: the latter has its own warning), not a failure.
+    const refused = status === 503 && reply.getHeader('retry-after') !== undefined;
+    const level = refused ? 'debug' : status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
     request.log[level]({ method: request.method, route: request.routeOptions.url ?? null, url: request.url.split('?')[0], statusCode: status, durationMs: Math.round(reply.elapsedTime) }, 'request completed');
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: false } }, async () => app.swagger());
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof ApiError && error.statusCode < 500) return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    // Shedding load is the server working as meant: counted by the HTTP metrics (status 503), not logged per request.
+    if (error instanceof Overloaded) return reply.code(503).header('retry-after', String(error.retryAfterSeconds)).send(errorBody(error.code, error.message, error.details));
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error, request: requestContext(request) }, 'database unavailable: answered 503 with Retry-After');
       return reply.code(503).header('retry-after', '2').send(errorBody('service_unavailable', 'the database is unavailable for a moment; retry shortly (with the same Idempotency-Key)'));

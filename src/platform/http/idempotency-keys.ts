@@ -74,7 +74,7 @@ function fingerprintOf(request: FastifyRequest): string {
  * status and body are stored and replayed for the same key and parameters;
  * the same key with other parameters is refused; a concurrent request with a
  * key still in flight waits for it (then replays), or gets 409. A 4xx answer
- * wrote nothing, so its key is released and a corrected retry may use it.
+ * (and a 503 with Retry-After: shed, or the database away) wrote nothing, so its key is released and a corrected retry may use it.
  * Keys are claimed atomically (INSERT … ON CONFLICT DO NOTHING).
  */
 export function useIdempotencyKeys(app: FastifyInstance, options: IdempotencyOptions): void {
@@ -133,7 +133,8 @@ export function useIdempotencyKeys(app: FastifyInstance, options: IdempotencyOpt
     if (held === undefined || reply.getHeader('idempotent-replayed') !== undefined) return payload;
     request.idempotency = undefined;
     const { scope, key } = held;
-    if (reply.statusCode >= 400 && reply.statusCode < 500) {
+    // A 503 with Retry-After (load shed, database away) asks for the same request again: its key must not replay the 503.
+    if ((reply.statusCode >= 400 && reply.statusCode < 500) || (reply.statusCode === 503 && reply.getHeader('retry-after') !== undefined)) {
       await keys.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).where('state', '=', 'in_progress').execute();
       return payload;
     }

@@ -12,7 +12,8 @@ import type { Logger } from '../../platform/observability/logger.ts';
 import type { OutboxRelay } from '../../platform/outbox/outbox-relay.ts';
 import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction.ts';
 import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
-import { SagaEngine } from '../../platform/saga/saga-engine.ts';
+import { SagaEngine, type SagaObserver } from '../../platform/saga/saga-engine.ts';
+import { CheckoutAdmission } from './checkout-admission.ts';
 import { DeadlinePoller } from './deadline-poller.ts';
 import { decidePartialRefund, type RefundDecision } from './partial-refunds.ts';
 import { readCheckoutMoneyAtRisk } from './money-at-risk.ts';
@@ -33,6 +34,8 @@ export interface SagaServiceOptions {
   /** Resends of a command that was dead-lettered or went unanswered before the saga gives up on its step (default 3). */
   maxResends?: number;
   deadlinePollMs?: number;
+  /** Checkout sagas not yet ended beyond which POST /checkout answers 503 with Retry-After (default 1,000). */
+  maxCheckoutsInFlight?: number;
   /** How long POST /checkout waits for the payment to exist before answering 202. */
   checkoutWaitMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -48,6 +51,8 @@ export interface SagaService {
   readonly relay: OutboxRelay;
   readonly consumer: MessageConsumer;
   readonly deadlines: DeadlinePoller;
+  /** The bound on checkout sagas in flight POST /checkout enforces. */
+  readonly admission: CheckoutAdmission;
   /** Runs work in a transaction whose published commands go through the outbox. */
   readonly transaction: OutboxTransaction;
   /** Starts a checkout; false when a saga of that id exists already (a retried request found it). */
@@ -76,14 +81,24 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const checkout = checkoutSaga({ paymentDeadlineMs: options.paymentDeadlineMs ?? 15 * 60_000 });
   const cancellation = cancellationRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
   const partial = partialRefundSaga({ refundDeadlineMs: options.refundDeadlineMs ?? 60 * 60_000 });
+  const admission = new CheckoutAdmission({
+    db, schema, sagaType: checkout.name, maxInFlight: options.maxCheckoutsInFlight ?? 1_000, logger: runtime.logger.child({ component: 'checkout-admission' }),
+  });
+  const metricsObserver = options.metrics?.sagas.observer ?? null;
+  const observer: SagaObserver = {
+    started: (type) => { admission.observer.started(type); metricsObserver?.started(type); },
+    finished: (type, outcome, durationMs) => { admission.observer.finished(type); metricsObserver?.finished(type, outcome, durationMs); },
+    stepFinished: (type, step, outcome, durationMs) => { metricsObserver?.stepFinished(type, step, outcome, durationMs); },
+  };
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
     schema, logger: runtime.logger.child({ component: 'saga-engine' }), ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
-    ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }), observer: options.metrics?.sagas.observer ?? null,
+    ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }), observer,
   });
   options.metrics?.watchSagas(db, schema, options.stuckAfterMs ?? 30 * 60_000);
   options.metrics?.watchMoneyAtRisk(schema, () => readCheckoutMoneyAtRisk(db, schema, checkout.name));
   const deadlines = new DeadlinePoller({ db, engine, transaction, intervalMs: options.deadlinePollMs ?? 1_000, logger: runtime.logger.child({ component: 'deadline-poller' }) });
   runtime.addWorker(deadlines);
+  runtime.addWorker(admission);
 
   consumer.on(SagaReply, async (envelope, context) => { await engine.onReply(context.trx, context.publish, envelope, context.afterCommit); });
   // The payment outcomes the checkout and refund sagas wait for.
@@ -114,7 +129,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   });
 
   const service: SagaService = {
-    engine, relay, consumer, deadlines, transaction,
+    engine, relay, consumer, deadlines, admission, transaction,
     startCheckout: ({ sagaId, data }) => transaction((trx, publish, afterCommit) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data }, afterCommit)),
     startPartialRefund: ({ sagaId, orderId, amount, reason }) => transaction(async (trx, publish, afterCommit) => {
       // Lock the order's sagas, then read them again: the second read sees a refund another request committed while we waited.

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { addMoney, money, type Money } from '../../../contracts/money.ts';
 import { checkoutPaymentIdOf } from '../../../contracts/ids.ts';
-import { ApiError, errorBody, notFound } from '../../../platform/http/api-error.ts';
+import { ApiError, errorBody, notFound, Overloaded } from '../../../platform/http/api-error.ts';
 import { isParty, requireRole, type Parties, type Principal } from '../../../platform/http/auth.ts';
 import { idempotentId } from '../../../platform/http/idempotency-keys.ts';
 import type { SagaView } from '../../../platform/saga/saga-engine.ts';
@@ -61,6 +61,12 @@ export async function sagaRoutes(http: FastifyInstance, options: RouteOptions): 
     const body = request.body as CheckoutBody;
     if (body.customerId && principal.role !== 'admin' && body.customerId !== principal.subject) throw new ApiError(403, 'forbidden', 'a customer checks out for themselves only');
     const customerId = principal.role === 'admin' ? body.customerId ?? principal.subject : principal.subject;
+    // Admission control: past the bound on sagas in flight, refuse at once rather than slow every admitted saga down.
+    const admission = service.admission.decide();
+    if (!admission.admitted) {
+      throw new Overloaded(`too many checkouts in flight (${admission.inFlight} of ${admission.limit}); retry after ${admission.retryAfterSeconds} s`, admission.retryAfterSeconds,
+        { inFlight: admission.inFlight, limit: admission.limit });
+    }
     // Named by the caller's Idempotency-Key: a retry after a crash finds the saga the first attempt started (engine.start is idempotent).
     const orderId = `ord_${idempotentId(request, 'checkout') ?? randomBytes(12).toString('hex')}`;
     const sagaId = `checkout-${orderId}`;
