@@ -41,6 +41,15 @@ export interface SagaEngineOptions {
   observer?: SagaObserver | null;
   /** Each step-log entry is also a log line (sagaId, sagaType, orderId, step, kind, and the message that caused it). */
   logger?: Logger;
+  /** Told once a transaction that changed a saga committed, with a reader of its new state (waiters on a saga, instead of polling its row). */
+  onCommitted?: ((sagaId: string, state: () => SagaState) => void) | null;
+}
+
+/** A saga's status, data and failure, as `peek` reads them. */
+export interface SagaState {
+  status: SagaStatus;
+  data: unknown;
+  failureReason: string | null;
 }
 
 export interface TimelineEntry {
@@ -89,7 +98,7 @@ export class SagaEngine {
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
     const { logger, ...rest } = options;
-    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, observer: null, ...rest };
+    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, observer: null, onCommitted: null, ...rest };
     this.#logger = logger ?? fallbackLogger();
   }
 
@@ -108,6 +117,15 @@ export class SagaEngine {
     const afterCommit = this.#afterCommit.get(trx);
     if (afterCommit) afterCommit(() => { tell(observer); });
     else tell(observer);
+  }
+
+  #tellCommitted(trx: Kysely<unknown>, row: Row): void {
+    const onCommitted = this.#options.onCommitted;
+    if (!onCommitted) return;
+    const tell = (): void => { onCommitted(row.id, () => ({ status: row.status, data: JSON.parse(row.data) as unknown, failureReason: row.failure_reason })); };
+    const afterCommit = this.#afterCommit.get(trx);
+    if (afterCommit) afterCommit(tell);
+    else tell();
   }
 
   #stepDone(trx: Kysely<unknown>, row: Row, step: string, outcome: Parameters<SagaObserver['stepFinished']>[2]): void {
@@ -162,6 +180,7 @@ export class SagaEngine {
     const updated = await this.#db(trx).updateTable('saga_instances').set({ ...changes, version: row.version + 1, updated_at: currentDate() })
       .where('id', '=', row.id).where('version', '=', row.version).returningAll().executeTakeFirst();
     if (!updated) throw new Error(`saga ${row.id} changed concurrently (version ${row.version}); the message will be retried`);
+    this.#tellCommitted(trx, updated);
     return updated;
   }
 
@@ -453,7 +472,7 @@ export class SagaEngine {
   }
 
   /** Status, data and failure of a saga without its timeline: cheap enough to poll. */
-  async peek(db: Kysely<unknown>, sagaId: string): Promise<{ status: SagaStatus; data: unknown; failureReason: string | null } | undefined> {
+  async peek(db: Kysely<unknown>, sagaId: string): Promise<SagaState | undefined> {
     const row = await this.#db(db).selectFrom('saga_instances').select(['status', 'data', 'failure_reason']).where('id', '=', sagaId).executeTakeFirst();
     return row ? { status: row.status, data: JSON.parse(row.data) as unknown, failureReason: row.failure_reason } : undefined;
   }

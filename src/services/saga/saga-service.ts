@@ -15,6 +15,7 @@ import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
 import { SagaEngine, type SagaObserver } from '../../platform/saga/saga-engine.ts';
 import { CheckoutAdmission } from './checkout-admission.ts';
 import { DeadlinePoller } from './deadline-poller.ts';
+import { SagaProgress } from './saga-progress.ts';
 import { decidePartialRefund, type RefundDecision } from './partial-refunds.ts';
 import { readCheckoutMoneyAtRisk } from './money-at-risk.ts';
 import { sagaRoutes } from './http/saga-routes.ts';
@@ -51,6 +52,8 @@ export interface SagaService {
   readonly relay: OutboxRelay;
   readonly consumer: MessageConsumer;
   readonly deadlines: DeadlinePoller;
+  /** Waits for a saga's committed changes (POST /checkout waits for its payment this way). */
+  readonly progress: SagaProgress;
   /** The bound on checkout sagas in flight POST /checkout enforces. */
   readonly admission: CheckoutAdmission;
   /** Runs work in a transaction whose published commands go through the outbox. */
@@ -84,6 +87,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   const admission = new CheckoutAdmission({
     db, schema, sagaType: checkout.name, maxInFlight: options.maxCheckoutsInFlight ?? 1_000, logger: runtime.logger.child({ component: 'checkout-admission' }),
   });
+  const progress = new SagaProgress();
   const metricsObserver = options.metrics?.sagas.observer ?? null;
   const observer: SagaObserver = {
     started: (type) => { admission.observer.started(type); metricsObserver?.started(type); },
@@ -92,7 +96,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   };
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
     schema, logger: runtime.logger.child({ component: 'saga-engine' }), ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
-    ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }), observer,
+    ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }), observer, onCommitted: progress.committed,
   });
   options.metrics?.watchSagas(db, schema, options.stuckAfterMs ?? 30 * 60_000);
   options.metrics?.watchMoneyAtRisk(schema, () => readCheckoutMoneyAtRisk(db, schema, checkout.name));
@@ -129,7 +133,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   });
 
   const service: SagaService = {
-    engine, relay, consumer, deadlines, admission, transaction,
+    engine, relay, consumer, deadlines, admission, progress, transaction,
     startCheckout: ({ sagaId, data }) => transaction((trx, publish, afterCommit) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data }, afterCommit)),
     startPartialRefund: ({ sagaId, orderId, amount, reason }) => transaction(async (trx, publish, afterCommit) => {
       // Lock the order's sagas, then read them again: the second read sees a refund another request committed while we waited.

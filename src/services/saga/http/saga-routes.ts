@@ -7,7 +7,6 @@ import { ApiError, errorBody, notFound, Overloaded } from '../../../platform/htt
 import { isParty, requireRole, type Parties, type Principal } from '../../../platform/http/auth.ts';
 import { idempotentId } from '../../../platform/http/idempotency-keys.ts';
 import type { SagaView } from '../../../platform/saga/saga-engine.ts';
-import { sleep } from '../../../platform/utils/sleep.ts';
 import { listSagas, type SagaListFilter } from '../saga-list.ts';
 import type { SagaService } from '../saga-service.ts';
 import type { CheckoutData } from '../sagas/checkout-saga.ts';
@@ -76,13 +75,10 @@ export async function sagaRoutes(http: FastifyInstance, options: RouteOptions): 
       paymentWindowMs: body.paymentWindowSeconds === undefined ? null : body.paymentWindowSeconds * 1_000,
     };
     await service.startCheckout({ sagaId, data });
-    // The first three steps run over Kafka; wait (bounded) until the payment exists, so the customer can pay at once.
-    const deadline = Date.now() + options.checkoutWaitMs;
-    let view = await service.engine.peek(db, sagaId);
-    for (let pause = 20; view && Date.now() < deadline && view.status === 'RUNNING' && !(view.data as CheckoutData).paymentId; pause = Math.min(pause * 2, 200)) {
-      await sleep(pause);
-      view = await service.engine.peek(db, sagaId);
-    }
+    // The first three steps run over the transport; wait (bounded) until the payment exists, so the customer can pay at
+    // once — woken by the commit that records it (or ends the saga), not by polling its row.
+    const view = await service.progress.waitFor(sagaId, (state) => state.status !== 'RUNNING' || Boolean((state.data as CheckoutData).paymentId),
+      () => service.engine.peek(db, sagaId), options.checkoutWaitMs);
     const now = (view?.data ?? data) as CheckoutData;
     // The payment id derives from the order id, so it is known before the payment exists; its client secret is read
     // from GET /payments/:paymentId by the paying customer only (it never travels on Kafka nor sits in saga data).
