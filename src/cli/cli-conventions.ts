@@ -180,7 +180,8 @@ export async function runCli(program: Command, args: readonly string[]): Promise
   }
   try {
     await program.parseAsync(args, { from: 'user' });
-    return EXIT.ok;
+    // A command that ends with a verdict (audit's violations, up giving up, lag above --max-lag) sets process.exitCode.
+    return process.exitCode === undefined || process.exitCode === null ? EXIT.ok : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage; // commander printed it
     process.stderr.write(`paysaga: ${readableError(error)}\n`);

@@ -118,3 +118,19 @@ test('a failure exits 1 with one readable line: an unreachable database or broke
   assert.match(kafka.stderr, /^paysaga: /);
   assert.doesNotMatch(kafka.stderr, /\n\s+at /);
 });
+
+test('a command that ends with a verdict keeps its exit code: process.exitCode set by the action is what runCli returns', async () => {
+  const { Command: CommanderCommand } = await import('commander');
+  const { runCli: runInProcess } = await import('../../src/cli/cli-conventions.ts');
+  const before = process.exitCode;
+  try {
+    const program = new CommanderCommand('verdicts');
+    program.command('violations').description('finds one').action(() => { process.exitCode = 1; });
+    program.command('clean').description('finds none').action(() => undefined);
+    assert.equal(await runInProcess(program, ['violations']), 1);
+    process.exitCode = undefined;
+    assert.equal(await runInProcess(program, ['clean']), 0);
+  } finally {
+    process.exitCode = before;
+  }
+});

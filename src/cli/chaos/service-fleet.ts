@@ -41,7 +41,7 @@ export class ServiceInstance {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.#child !== child) throw new Error(`${this.label} exited while starting (see its log)`);
-      const ready = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.status === 200, () => false);
+      const ready = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.status === 200, () => false); // not logged: a process still starting does not answer; the loop asks again until its deadline
       if (ready) return;
       await sleep(250);
     }
