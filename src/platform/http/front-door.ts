@@ -164,7 +164,7 @@ async function fanOut(request: FastifyRequest, bases: readonly string[], reply: 
     console.error(`front door: ${request.method} ${request.url}: a service did not answer: ${String(error)}`);
     return null;
   });
-  if (answers === null) return reply.code(503).header('retry-after', '1').send(errorBody('service_unavailable', 'a service did not answer; retry shortly'));
+  if (answers === null) return reply.code(503).header('retry-after', '1').send(upstreamUnavailable('a service'));
   const failed = answers.find((answer) => answer.status !== 200);
   if (failed) return reply.code(failed.status).send(failed.body);
   const merged: Record<string, unknown> = {};
