@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { runSeeds } from '../../src/cli/simulate/run-seeds.ts';
 
 /** CI's fixed budget of seeds: every one must end with 0 violations. */
-// Seeds 3–6: seed 2 × 8 still finds an open defect (docs/reliability.md#findings); it joins the budget once fixed.
-const BUDGET = { firstSeed: 3, seeds: 4, sagas: 6 } as const;
+// Seed 2 × 8 found the partial refund given up while its RefundPayment could still run (docs/reliability.md#findings).
+const BUDGET = { firstSeed: 2, seeds: 5, sagas: 8 } as const;
 
 test('a fixed budget of seeds runs whole sagas under every kind of fault with no violation', { timeout: 900_000 }, async () => {
   const summary = await runSeeds(BUDGET);

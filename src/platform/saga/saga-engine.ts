@@ -10,7 +10,7 @@ import type { AfterCommit } from '../outbox/outbox-transaction.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { inSpan } from '../observability/spans.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
-import { DEAD_LETTERED, endOfFailure, moveOnGiveUp, moveOnTrouble, storableReason, type Trouble, type TroubleLimits } from './saga-moves.ts';
+import { DEAD_LETTERED, endOfFailure, lateRunCovered, moveOnGiveUp, moveOnTrouble, storableReason, type Trouble, type TroubleLimits } from './saga-moves.ts';
 import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.ts';
 import { currentDate, now } from '../utils/clock.ts';
 
@@ -302,7 +302,7 @@ export class SagaEngine {
     const step = this.#definition(row).steps[row.step_index] as SagaStep<unknown>;
     const data: unknown = JSON.parse(row.data);
     const phase = row.status === 'RUNNING' ? 'forward' : 'compensation';
-    const move = moveOnTrouble({ phase, retryOnRefusal: step.retryOnRefusal === true, attempts: row.attempts, trouble }, this.#limits);
+    const move = moveOnTrouble({ phase, retryOnRefusal: step.retryOnRefusal === true, attempts: row.attempts, trouble, lateRunCovered: lateRunCovered(phase, step) }, this.#limits);
     if (move.kind === 'compensate') {
       await this.#fail(trx, publish, row, step, data, reason, cause);
       return;

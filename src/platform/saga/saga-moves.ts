@@ -7,10 +7,19 @@
  *   (it replied so, instead of leaving the saga to wait);
  * - `timeout`: no answer before the command timeout.
  *
- * Every kind of trouble is bounded: a command is resent at most `maxResends`
- * times after faults and timeouts, and a refusal past the pivot is retried at
- * most `maxRefusalRetries` times; then the saga gives up on the step. A saga
- * never loops.
+ * Refusals and faults are bounded: a command is resent at most `maxResends`
+ * times after faults, and a refusal past the pivot is retried at most
+ * `maxRefusalRetries` times; then the saga gives up on the step (the
+ * participant said it did nothing, or cannot run it at all).
+ *
+ * Timeouts are bounded only where giving up is safe. An unanswered command may
+ * still run late, so the saga gives up on it (after `maxResends` resends) only
+ * when that late run is made right: a forward step with its own compensation
+ * (the saga compensates it too) or an optional one (a notification). Any other
+ * unanswered command — a refund (money only goes back), a step past the pivot,
+ * a compensation (SPEC §3: retried until it succeeds) — is resent, with the
+ * same id-based idempotency, until it is answered: giving up on it would end
+ * the saga while its effect may still happen (a refund the books never see).
  */
 export type Trouble = 'refused' | 'fault' | 'timeout';
 
@@ -32,6 +41,12 @@ export interface TroubleInput {
   /** How often the current command was already resent or retried. */
   attempts: number;
   trouble: Trouble;
+  /**
+   * A late run of this command would be made right if the saga gave up on it: a
+   * forward step with its own compensation, or an optional step. False for a
+   * compensation and for a forward step with no undo.
+   */
+  lateRunCovered: boolean;
 }
 
 export type TroubleMove =
@@ -39,16 +54,21 @@ export type TroubleMove =
   | { kind: 'resend'; after: 'now' | 'backoff' }
   /** A refusal before the pivot: compensate the steps done before this one (the refused one did nothing). */
   | { kind: 'compensate' }
-  /** Out of attempts. */
+  /** Out of attempts (never for an unanswered command whose late run nothing would make right). */
   | { kind: 'give-up' };
+
+/** Whether giving up on a step's unanswered command is safe: see `TroubleInput.lateRunCovered`. */
+export function lateRunCovered(phase: Phase, step: { compensate?: unknown; optional?: boolean }): boolean {
+  return phase === 'forward' && (step.optional === true || typeof step.compensate === 'function');
+}
 
 export function moveOnTrouble(input: TroubleInput, limits: TroubleLimits): TroubleMove {
   if (input.trouble === 'refused') {
     if (input.phase === 'forward' && !input.retryOnRefusal) return { kind: 'compensate' };
     return input.attempts < limits.maxRefusalRetries ? { kind: 'resend', after: 'backoff' } : { kind: 'give-up' };
   }
-  if (input.attempts >= limits.maxResends) return { kind: 'give-up' };
-  return { kind: 'resend', after: input.trouble === 'timeout' ? 'now' : 'backoff' };
+  if (input.trouble === 'timeout') return input.attempts < limits.maxResends || !input.lateRunCovered ? { kind: 'resend', after: 'now' } : { kind: 'give-up' };
+  return input.attempts < limits.maxResends ? { kind: 'resend', after: 'backoff' } : { kind: 'give-up' };
 }
 
 export type GiveUpMove =

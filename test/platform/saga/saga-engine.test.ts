@@ -227,6 +227,23 @@ describe('saga engine (PGlite)', () => {
     assert.match(String(view?.failureReason), /order: gave up after 3 sends \(timeout\)/);
   });
 
+  test('an unanswered command with no undo (a refund) is never given up: resent past maxResends until answered, and the late answer completes the saga', async () => {
+    const quick = new SagaEngine([oneWay] as never[], { schema, commandTimeoutMs: 1, maxResends: 2 });
+    const [refund] = await inTx((trx, publish) => quick.start(trx, publish, oneWay, { sagaId: 's-u2', orderId: 'u2', data: { orderId: 'u2', paid: true, failure: null, reservation: null } }));
+    let last = refund;
+    for (let resend = 1; resend <= 6; resend += 1) {
+      await pause();
+      const [again] = await inTx((trx, publish) => quick.fireDeadline(trx, publish, 's-u2'));
+      assert.equal(again?.envelope.type, 'CommitStock', `resend ${resend}: the same command again, not a give-up`);
+      last = again;
+    }
+    assert.equal((await quick.view(database.db, 's-u2'))?.status, 'RUNNING');
+    const [notice] = await inTx((trx, publish) => quick.onReply(trx, publish, replyTo(last, true)));
+    assert.equal(notice?.envelope.type, 'SendNotification');
+    assert.match(JSON.stringify(notice?.envelope.payload), /refunded/);
+    assert.equal((await quick.view(database.db, 's-u2'))?.status, 'COMPLETED');
+  });
+
   test('an optional step (the notification) that cannot be done is abandoned, and the saga completes', async () => {
     const commit = await toCommit('f2');
     let [notify] = await inTx((trx, publish) => engine.onReply(trx, publish, replyTo(commit, true)));
