@@ -191,8 +191,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         } catch (error) {
           faultFailures.push(`${fault.kind} (${fault.detail}): ${error instanceof Error ? error.message : String(error)}`);
           log(`chaos: fault ${fault.kind} failed: ${error instanceof Error ? error.message : String(error)}; bringing everything back`);
-          // Every broker node and every process back, whatever the fault left down (start-node of a running node is refused, harmlessly).
-          for (let node = 1; node <= options.kafkaNodes; node += 1) await kafka?.startNode(node).catch((again: unknown) => { log(`chaos: start-node ${node}: ${String(again)}`); });
+          // Every broker node and every process back, whatever the fault left down (start-node of a running node is refused,
+          // harmlessly); the nodes all at once: a lone node of a quorum that needs two gives up.
+          const cluster = kafka;
+          if (cluster) await Promise.all(Array.from({ length: options.kafkaNodes }, (_, index) => cluster.startNode(index + 1).catch((again: unknown) => { log(`chaos: start-node ${index + 1}: ${String(again)}`); })));
           for (const instance of instances.values()) if (!instance.running) await instance.start().catch((again: unknown) => { faultFailures.push(`restart ${instance.label}: ${String(again)}`); });
         }
         injected += 1;

@@ -81,7 +81,8 @@ export function fullFaultPlan(timing: FaultTiming, kafkaNodes: number): Fault[] 
       inject: async (targets) => {
         for (let node = kafkaNodes; node >= 1; node -= 1) await targets.stopKafkaNode(node);
         await sleep(timing.downMs);
-        for (let node = 1; node <= kafkaNodes; node += 1) await targets.startKafkaNode(node);
+        // All at once: a node of a 3-node KRaft quorum cannot come up alone (it gives up registering with a controller quorum that needs 2).
+        await Promise.all(Array.from({ length: kafkaNodes }, (_, index) => targets.startKafkaNode(index + 1)));
       },
     },
     {
