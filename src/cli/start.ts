@@ -161,6 +161,7 @@ export async function describeStart(started: StartedPlatform, config: PlatformCo
     `  gateway:    ${started.gatewayUrl || '(not used by these services)'}`,
     `  data:       ${describeStorage(config)}`,
     `  readiness:  curl ${started.url}/health/ready   (metrics: ${started.url}/metrics)`,
+    `  dashboard:  ${started.url}/dashboard/   (paste an admin token)`,
   ];
   if (!started.embedded) {
     // A deployment signs with its own AUTH_SECRET: no tokens on a console that a log collector keeps.

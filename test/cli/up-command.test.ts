@@ -104,6 +104,9 @@ test('paysaga up starts every service as its own process behind one front door w
     const banner = output.slice(output.indexOf('paysaga up: front door'));
     const front = `http://127.0.0.1:${frontPort}`;
     assert.match(banner, new RegExp(`API: +${front} `));
+    const dashboardUrl = /dashboard: +(\S+)/.exec(banner)?.[1] ?? '';
+    assert.equal(dashboardUrl, `${front}/dashboard/`, 'the banner names the dashboard');
+    assert.match(await (await fetch(dashboardUrl)).text(), /<div id="app"|<script/i, 'the dashboard page is served where the banner says');
     // The banner's token commands, run as printed, with the AUTH_SECRET of this shell.
     const tokens = { CUSTOMER: shell('npx paysaga token --role customer --subject cust-1', { AUTH_SECRET }).trim(), ADMIN: shell('npx paysaga token --role admin --subject admin-1', { AUTH_SECRET }).trim() };
     assert.ok((await everyRouteThroughFrontDoor(front, base, tokens.ADMIN)) > 20, 'every public route checked');
