@@ -27,7 +27,7 @@ const table = (counts: Record<string, number>): string[] => Object.entries(count
 /** The run's figures: sagas, faults by kind, outcomes by kind, then the audit. */
 export function formatChaos(result: ChaosResult): string {
   return [
-    `sagas run: ${result.sagasRun}   duration: ${Math.round(result.durationMs / 1000)} s   settled: ${result.settled ? 'yes' : 'NO'}`,
+    `sagas run: ${result.sagasRun}${result.endedEarly ? ' (ended early with Ctrl-C)' : ''}   duration: ${Math.round(result.durationMs / 1000)} s   settled: ${result.settled ? 'yes' : 'NO'}`,
     `faults injected: ${Object.values(result.faultsByKind).reduce((a, b) => a + b, 0)}`, ...table(result.faultsByKind),
     ...(result.faultFailures.length > 0 ? ['fault failures:', ...result.faultFailures.map((line) => `  ${line}`)] : []),
     `poison records: ${result.poison.published} published, ${result.poison.deadLettered} dead letters (discarded with a note)`,
@@ -56,12 +56,21 @@ export function registerChaosCommand(program: Command): void {
     .action(async (options: ChaosCommandOptions) => {
       if (options.brokers !== 1 && options.brokers !== 3) throw new InvalidArgumentError('--brokers must be 1 or 3');
       if (options.plan !== 'full' && options.plan !== 'ci') throw new InvalidArgumentError('--plan must be full or ci');
-      // Ctrl-C stops the load and the faults, then everything the run started is stopped and removed.
+      // The first Ctrl-C ends the load and the faults early and still settles and audits what ran (a long run cut short
+      // keeps its verdict); a second Ctrl-C, or SIGTERM, aborts: everything the run started is stopped and removed.
       const abort = new AbortController();
-      process.once('SIGINT', () => { abort.abort(); });
+      const finish = new AbortController();
+      let finishingSince = 0;
+      process.on('SIGINT', () => {
+        // One Ctrl-C reaches this process twice (from the terminal and forwarded by bin/paysaga.js): within a second it is the same one.
+        if (finish.signal.aborted) { if (Date.now() - finishingSince > 1_000) abort.abort(); return; }
+        finishingSince = Date.now();
+        console.error('chaos: finishing early — the load and faults stop after the fault under way, then the run settles and audits (Ctrl-C again aborts)');
+        finish.abort();
+      });
       process.once('SIGTERM', () => { abort.abort(); });
       const result = await runChaos({
-        signal: abort.signal,
+        signal: abort.signal, finish: finish.signal,
         sagas: options.sagas, concurrency: Math.max(1, options.concurrency), kafkaNodes: options.brokers, plan: options.plan, minFaults: options.minFaults,
         timing: { downMs: options.downMs, windowMs: options.windowMs }, pauseMs: options.pauseMs, basePort: options.basePort, settleTimeoutMs: options.settleMs,
         mix: { decline: 0.15, cancel: 0.1, fullRefund: 0.05, partialRefund: 0.05 },

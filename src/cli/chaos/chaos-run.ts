@@ -38,10 +38,14 @@ export interface ChaosOptions {
   log(line: string): void;
   /** Aborting stops the load and the faults; the run then cleans up everything it started. */
   signal?: AbortSignal;
+  /** Aborting ends the load and the faults early (after the fault under way); the run still settles and audits what ran. */
+  finish?: AbortSignal;
 }
 
 export interface ChaosResult {
   sagasRun: number;
+  /** The load and faults were ended early (`finish`): fewer sagas or faults than asked. */
+  endedEarly: boolean;
   faultsByKind: Record<string, number>;
   faultFailures: string[];
   outcomesByKind: Record<string, number>;
@@ -180,10 +184,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const faultFailures: string[] = [];
     let injected = 0;
     let loadDone = false;
+    // What ends the load and the faults: an abort, or a finish (then the run still settles and audits).
+    const ending = options.finish && options.signal ? AbortSignal.any([options.signal, options.finish]) : options.finish ?? options.signal;
     const faults = (async () => {
       await sleep(options.pauseMs);
       // Once through the plan, then again while the load runs, and until minFaults.
-      for (let index = 0; !options.signal?.aborted && (index < plan.length || (!loadDone && injected < 10_000) || injected < options.minFaults); index += 1) {
+      for (let index = 0; !ending?.aborted && (index < plan.length || (!loadDone && injected < 10_000) || injected < options.minFaults); index += 1) {
         const fault = plan[index % plan.length] as Fault;
         log(`chaos: fault ${injected + 1}: ${fault.kind} (${fault.detail})`);
         try {
@@ -206,11 +212,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const load = (async () => {
       // Batches until the target is reached and the fault plan has run out.
       let failedBatches = 0;
-      while (!options.signal?.aborted && (records.length < options.sagas || injected < Math.max(plan.length, options.minFaults))) {
+      while (!ending?.aborted && (records.length < options.sagas || injected < Math.max(plan.length, options.minFaults))) {
         const batch = Math.max(options.sagas - records.length, options.concurrency * 4);
         const result = await runLoad({
           baseUrl, auth: { secret: secrets.auth }, load: { kind: 'closed', concurrency: options.concurrency }, stop: { sagas: batch }, mix: options.mix,
-          sagaTimeoutMs: 90_000, ...(options.signal ? { signal: options.signal } : {}), requestTimeoutMs: 15_000, poll: { initialMs: 100, maxMs: 1_000 },
+          sagaTimeoutMs: 90_000, ...(ending ? { signal: ending } : {}), requestTimeoutMs: 15_000, poll: { initialMs: 100, maxMs: 1_000 },
           onProgress: (progress) => { log(`chaos: load ${records.length + progress.done} sagas done, ${progress.inFlight} in flight`); }, progressEveryMs: 15_000,
         }).catch(async (error: unknown) => {
           // A batch starts by adding its product: a fault may have the inventory away just then.
@@ -224,7 +230,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const samples = Object.values(result.summary.errorSamples).flat().slice(0, 2);
         log(`chaos: batch of ${result.records.length}: ${JSON.stringify(result.summary.outcomes)}${samples.length > 0 ? ` e.g. ${samples.join(' | ').slice(0, 300)}` : ''}`);
         // A batch that nothing got through (a service down): wait for the system rather than spin.
-        if (result.summary.completed === 0) await sleep(2_000, options.signal);
+        if (result.summary.completed === 0) await sleep(2_000, ending);
       }
       loadDone = true;
     })();
@@ -247,7 +253,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const audit = await auditBooks(database.db, { schemas: auditSchemas(namespace), gateway: stripeGatewayRecords({ apiKey: secrets.apiKey, apiBase: simulator.url }) });
     const outcomesByKind: Record<string, number> = {};
     for (const record of records) count(outcomesByKind, `${record.kind} → ${record.outcome}`);
-    return { sagasRun: records.length, faultsByKind, faultFailures, outcomesByKind, poison, settled, audit, durationMs: Math.round(performance.now() - began), logDir };
+    return { sagasRun: records.length, endedEarly: options.finish?.aborted === true, faultsByKind, faultFailures, outcomesByKind, poison, settled, audit, durationMs: Math.round(performance.now() - began), logDir };
   } finally {
     await frontDoor?.close().catch((error: unknown) => { log(`chaos: closing the front door failed: ${String(error)}`); });
     for (const extra of extras) await extra.stop();
