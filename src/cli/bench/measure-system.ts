@@ -28,6 +28,9 @@ export interface SystemResult {
   clientBacklog: number;
 }
 
+/** PostgreSQL's idle stats flush interval (10 s) plus a margin for a loaded machine. */
+const STATS_FLUSH_WAIT_MS = 12_000;
+
 export type MeasuredLoad = Omit<LoadOptions, 'baseUrl' | 'auth' | 'signal'>;
 
 /** Drives `target` with the load driver while sampling its processes, PostgreSQL, Kafka and /metrics. */
@@ -52,8 +55,9 @@ export async function measureSystem(target: StartedTarget, load: MeasuredLoad, c
   } finally {
     await finish();
   }
-  // pg_stat_database is flushed by backends at most every 500 ms (and when idle): wait that out.
-  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  // A backend flushes its counts to pg_stat_database at most once a second; one that goes idle sooner after its
+  // last flush waits PGSTAT_IDLE_INTERVAL (10 s) before flushing. Reading earlier undercounts the last transactions.
+  if (target.databaseUrl) await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_WAIT_MS));
   const commitsAfter = target.databaseUrl ? await committedTransactions(target.databaseUrl) : null;
   const recordsAfter = kafka ? await recordsWritten(kafka.brokers, kafka.topics) : null;
   const started = result.records.length;

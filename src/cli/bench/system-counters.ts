@@ -1,7 +1,7 @@
 import { Admin, Consumer } from '@platformatic/kafka';
 import pg from 'pg';
 
-/** PostgreSQL's committed transactions in `database` so far (pg_stat_database; its stats lag by up to ~0.5 s). */
+/** PostgreSQL's committed transactions in `database` so far (pg_stat_database; an idle backend's last counts arrive up to 10 s late). */
 export async function committedTransactions(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
