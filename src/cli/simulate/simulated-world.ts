@@ -148,13 +148,14 @@ export class SimulatedWorld {
     return [saga, payment, order, inventory, delivery, notification];
   }
 
-  /** The services whose outbox holds unpublished rows, in a fixed order (one query). */
-  async servicesWithBacklog(): Promise<ServiceName[]> {
+  /** The services whose outbox holds unpublished rows, in a fixed order, and how many sagas are not at their end (one query). */
+  async probe(): Promise<{ backlog: ServiceName[]; sagasInFlight: number }> {
     const names = Object.keys(SERVICE_SCHEMAS) as ServiceName[];
-    const probes = names.map((name) => sql<{ name: string }>`select ${name}::text as name where exists (select 1 from ${sql.table(`${SERVICE_SCHEMAS[name]}.outbox`)} where published_at is null)`);
-    const rows = await sql<{ name: ServiceName }>`${sql.join(probes, sql` union all `)}`.execute(this.db);
+    const probes = names.map((name) => sql<{ name: string }>`select ${name}::text as name, 0 as n where exists (select 1 from ${sql.table(`${SERVICE_SCHEMAS[name]}.outbox`)} where published_at is null)`);
+    const inFlight = sql`select 'sagas'::text as name, count(*)::int as n from ${sql.table(`${SERVICE_SCHEMAS.saga}.saga_instances`)} where status not in ('COMPLETED', 'COMPENSATED', 'FAILED')`;
+    const rows = await sql<{ name: string; n: number }>`${sql.join([...probes, inFlight], sql` union all `)}`.execute(this.db);
     const found = new Set(rows.rows.map((row) => row.name));
-    return names.filter((name) => found.has(name));
+    return { backlog: names.filter((name) => found.has(name)), sagasInFlight: rows.rows.find((row) => row.name === 'sagas')?.n ?? 0 };
   }
 
   /** Whether a checkout's payment has its gateway intent (so the customer can confirm it). */

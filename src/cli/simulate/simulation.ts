@@ -10,7 +10,7 @@ import { SERVICE_NAMES, type ServiceName } from '../compose.ts';
 import { CustomerLoad, type CustomerPlan } from './customers.ts';
 import { drawFaultPlan, type FaultKind, type FaultPlan } from './fault-plan.ts';
 import type { Oracle, OracleViolation } from './oracle.ts';
-import { SIMULATED_SECRETS, SimulatedWorld } from './simulated-world.ts';
+import { SIMULATED_SECRETS, SIMULATED_TIMING, SimulatedWorld } from './simulated-world.ts';
 
 /** A deliberate defect, for proving the simulation fails when paysaga is wrong. */
 export type InjectedBug = 'lose-outbox-row';
@@ -45,6 +45,8 @@ export interface SimulationResult {
 
 const START_MS = Date.UTC(2026, 0, 1);
 const DRAIN_ADVANCE_MS = 61_000;
+/** Up to this many sagas in flight, a clock jump is drawn at the fault plan's full rate. */
+const CLOCK_CROWD = 8;
 
 function isDue(pending: PendingPartition, now: number): boolean {
   const due = pending.record.headers[RetryHeaders.notBefore];
@@ -125,9 +127,15 @@ class Driver {
     const plan = this.#plan;
     if (random.chance(plan.restart)) return this.#restart();
     if (random.chance(plan.rebalance)) return this.#rebalance();
-    if (random.chance(plan.delay)) return this.#delay(1_000 + random.below(30_000));
+    const { backlog, sagasInFlight } = await this.#world.probe();
+    // Steps are taken one at a time while the sagas they serve run side by side in a real deployment: beyond a few
+    // sagas in flight a clock jump is made rarer, so the time a saga waits for its replies does not grow with the
+    // crowd (else a large run times out nearly every step and explores little but compensation).
+    // Most jumps are shorter than a command's timeout (a slow moment); a quarter outlast it (a stall every waiting saga notices).
+    if (random.chance(plan.delay * Math.min(1, CLOCK_CROWD / Math.max(1, sagasInFlight)))) {
+      return this.#delay(random.chance(0.25) ? SIMULATED_TIMING.commandTimeoutMs + random.below(26_000) : 100 + random.below(SIMULATED_TIMING.commandTimeoutMs - 1_000));
+    }
     const due = this.#duePending();
-    const backlog = await this.#world.servicesWithBacklog();
     const choices: [weight: number, act: () => Promise<void>][] = [
       [due.length > 0 ? 10 : 0, () => this.#deliverOne(due, true)],
       [backlog.length > 0 ? 4 : 0, async () => { await this.#relay(random.pick(backlog)); }],
@@ -152,7 +160,7 @@ class Driver {
       let moved = false;
       for (let pass = 0; pass < 2_000; pass += 1) {
         let progress = false;
-        for (const name of await this.#world.servicesWithBacklog()) if (await this.#relay(name)) progress = true;
+        for (const name of (await this.#world.probe()).backlog) if (await this.#relay(name)) progress = true;
         for (const pending of this.#duePending()) {
           await this.#deliver(pending, true, 'drain');
           progress = true;

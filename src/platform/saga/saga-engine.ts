@@ -43,6 +43,20 @@ export interface SagaEngineOptions {
   logger?: Logger;
   /** Told once a transaction that changed a saga committed, with a reader of its new state (waiters on a saga, instead of polling its row). */
   onCommitted?: ((sagaId: string, state: () => SagaState) => void) | null;
+  /**
+   * Runs in the transaction that ends a saga (COMPLETED, COMPENSATED or FAILED), so what it writes or starts commits
+   * with the end: work that waited for this saga (a cancellation that came while a checkout was still running).
+   */
+  onEnded?: ((trx: Kysely<unknown>, publish: Publish, ended: EndedSaga, afterCommit: AfterCommit | undefined) => Promise<void>) | null;
+}
+
+/** A saga as it ended, for `onEnded`. */
+export interface EndedSaga {
+  id: string;
+  type: string;
+  orderId: string;
+  status: 'COMPLETED' | 'COMPENSATED' | 'FAILED';
+  data: unknown;
 }
 
 /** A saga's status, data and failure, as `peek` reads them. */
@@ -98,7 +112,7 @@ export class SagaEngine {
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
     const { logger, ...rest } = options;
-    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, observer: null, onCommitted: null, ...rest };
+    this.#options = { source: 'saga', commandTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 30_000, maxResends: 3, maxRefusalRetries: 10, observer: null, onCommitted: null, onEnded: null, ...rest };
     this.#logger = logger ?? fallbackLogger();
   }
 
@@ -244,6 +258,7 @@ export class SagaEngine {
       const lifetimeMs = now() - row.created_at.getTime();
       this.#observe(trx, (observer) => { observer.finished(row.saga_type, 'completed', lifetimeMs); });
       for (const extra of definition.onCompleted?.(data) ?? []) this.#send(row, 'completed', extra, cause, publish);
+      await this.#ended(trx, publish, row, 'COMPLETED', data);
       return;
     }
     if (row.status === 'COMPENSATING') {
@@ -273,6 +288,11 @@ export class SagaEngine {
     this.#observe(trx, (observer) => { observer.finished(row.saga_type, status === 'COMPENSATED' ? 'compensated' : 'failed', lifetimeMs); });
     const notices = status === 'COMPENSATED' ? definition.onCompensated?.(data) : (definition.onFailed ?? definition.onCompensated)?.(data);
     for (const extra of notices ?? []) this.#send(row, status === 'COMPENSATED' ? 'compensated' : 'failed', extra, cause, publish);
+    await this.#ended(trx, publish, row, status, data);
+  }
+
+  async #ended(trx: Kysely<unknown>, publish: Publish, row: Row, status: EndedSaga['status'], data: unknown): Promise<void> {
+    await this.#options.onEnded?.(trx, publish, { id: row.id, type: row.saga_type, orderId: row.order_id, status, data }, this.#afterCommit.get(trx));
   }
 
   async #lock(trx: Kysely<unknown>, sagaId: string): Promise<Row | undefined> {

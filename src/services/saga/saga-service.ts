@@ -13,6 +13,10 @@ import type { OutboxRelay } from '../../platform/outbox/outbox-relay.ts';
 import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction.ts';
 import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
 import { SagaEngine, type SagaObserver } from '../../platform/saga/saga-engine.ts';
+import type { AfterCommit, Publish } from '../../platform/outbox/outbox-transaction.ts';
+import type { Envelope } from '../../contracts/envelope.ts';
+import type { PayloadOf } from '../../contracts/define-event.ts';
+import { awaitCheckoutEnd, takeCancellationAwaitingCheckout } from './cancellations-awaiting-checkout.ts';
 import { CheckoutAdmission } from './checkout-admission.ts';
 import { DeadlinePoller } from './deadline-poller.ts';
 import { SagaProgress } from './saga-progress.ts';
@@ -21,6 +25,8 @@ import { readCheckoutMoneyAtRisk } from './money-at-risk.ts';
 import { sagaRoutes } from './http/saga-routes.ts';
 import { orchestratorMigrations } from './saga-migrations.ts';
 import { checkoutSaga, type CheckoutData } from './sagas/checkout-saga.ts';
+
+type OrderCancelledPayload = PayloadOf<typeof OrderCancelled>;
 import { cancellationRefundSaga, partialRefundSaga, type RefundData } from './sagas/refund-sagas.ts';
 
 export interface SagaServiceOptions {
@@ -67,14 +73,6 @@ export interface SagaService {
   stop(): Promise<void>;
 }
 
-/** A retriable refusal: the consumer retries the cancellation (in place, then on the retry topic) until the checkout has ended. */
-class CheckoutStillRunning extends Error {
-  override name = 'CheckoutStillRunning';
-  constructor(orderId: string) {
-    super(`order ${orderId} was cancelled while its checkout saga is still running; retried once it has ended`);
-  }
-}
-
 /** The saga orchestrator: checkout and refund sagas over the order, inventory, payment, delivery and notification services. */
 export async function createSagaService(options: SagaServiceOptions): Promise<SagaService> {
   const schema = options.schema ?? 'saga';
@@ -94,9 +92,24 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
     finished: (type, outcome, durationMs) => { admission.observer.finished(type); metricsObserver?.finished(type, outcome, durationMs); },
     stepFinished: (type, step, outcome, durationMs) => { metricsObserver?.stepFinished(type, step, outcome, durationMs); },
   };
+  /** The refund saga of a paid order cancelled once its checkout completed. */
+  const startCancellationRefund = (trx: Kysely<unknown>, publish: Publish, cancelled: Envelope<OrderCancelledPayload>, checkoutOf: CheckoutData, afterCommit: AfterCommit | undefined): Promise<boolean> =>
+    engine.start(trx, publish, cancellation, {
+      sagaId: `refund-${cancelled.payload.orderId}`, orderId: cancelled.payload.orderId, cause: cancelled,
+      data: {
+        orderId: cancelled.payload.orderId, customerId: checkoutOf.customerId, paymentId: checkoutOf.captured ? checkoutOf.paymentId : null,
+        amount: null, reason: cancelled.payload.reason, refundRequestId: `cancel-${cancelled.payload.orderId}`, refundExpected: checkoutOf.captured, shipped: false,
+      },
+    }, afterCommit);
   const engine = new SagaEngine([checkout, cancellation, partial] as never[], {
     schema, logger: runtime.logger.child({ component: 'saga-engine' }), ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     ...(options.maxResends === undefined ? {} : { maxResends: options.maxResends }), observer, onCommitted: progress.committed,
+    // A cancellation that waited for this checkout: refunded if the checkout completed; one that compensated undid its own work.
+    onEnded: async (trx, publish, ended, afterCommit) => {
+      if (ended.type !== checkout.name) return;
+      const cancelled = await takeCancellationAwaitingCheckout<OrderCancelledPayload>(trx, schema, ended.orderId);
+      if (cancelled && ended.status === 'COMPLETED') await startCancellationRefund(trx, publish, cancelled, ended.data as CheckoutData, afterCommit);
+    },
   });
   options.metrics?.watchSagas(db, schema, options.stuckAfterMs ?? 30 * 60_000);
   options.metrics?.watchMoneyAtRisk(schema, () => readCheckoutMoneyAtRisk(db, schema, checkout.name));
@@ -114,22 +127,20 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   // A paid order cancelled by its customer or an admin: the refund saga gives money and stock back.
   consumer.on(OrderCancelled, async (envelope, context) => {
     if (envelope.payload.previousStatus === 'PAYMENT_PENDING') return; // the checkout saga's own compensation
-    const sagas = await engine.sagasOfOrder(context.trx, envelope.payload.orderId);
+    // Locked: the transaction that ends the checkout saga locks its row too, so it either ended before this reads it or
+    // finds the cancellation waiting for it.
+    const sagas = await engine.sagasOfOrder(context.trx, envelope.payload.orderId, { lock: true });
     if (sagas.some((saga) => saga.type === cancellation.name)) return;
     const checkoutSagaOf = sagas.find((saga) => saga.type === checkout.name);
-    // Cancelled once confirmed while its checkout is still finishing (create-delivery, notify-customer): decide when
+    // Cancelled once confirmed while its checkout is still finishing (create-delivery, notify-customer): decided when
     // it has ended. Ignoring it left the order CANCELLING with its money captured (found by `paysaga simulate --seed 2 --sagas 8`).
-    if (checkoutSagaOf?.status === 'RUNNING') throw new CheckoutStillRunning(envelope.payload.orderId);
+    if (checkoutSagaOf?.status === 'RUNNING') {
+      await awaitCheckoutEnd(context.trx, schema, envelope.payload.orderId, envelope);
+      return;
+    }
     // Only an order whose checkout completed: a checkout compensating undoes its own work.
     if (checkoutSagaOf?.status !== 'COMPLETED') return;
-    const checkoutOf = checkoutSagaOf.data as CheckoutData;
-    await engine.start(context.trx, context.publish, cancellation, {
-      sagaId: `refund-${envelope.payload.orderId}`, orderId: envelope.payload.orderId, cause: envelope,
-      data: {
-        orderId: envelope.payload.orderId, customerId: checkoutOf.customerId, paymentId: checkoutOf.captured ? checkoutOf.paymentId : null,
-        amount: null, reason: envelope.payload.reason, refundRequestId: `cancel-${envelope.payload.orderId}`, refundExpected: checkoutOf.captured, shipped: false,
-      },
-    }, context.afterCommit);
+    await startCancellationRefund(context.trx, context.publish, envelope, checkoutSagaOf.data as CheckoutData, context.afterCommit);
   });
 
   const service: SagaService = {
