@@ -23,7 +23,7 @@ export interface OutboxRelayOptions {
 
 /**
  * Publishes a service's outbox to the transport, oldest first, and marks rows
- * sent in the same transaction that read them. One relay per schema publishes
+ * sent in the same transaction (one statement marks and reads them). One relay per schema publishes
  * at a time (a transaction-scoped advisory lock), so per-key order is kept even
  * with several instances. If the broker is down, publishing fails, nothing is
  * marked, and the relay retries with backoff while the service keeps writing.
@@ -64,15 +64,18 @@ export class OutboxRelay {
       const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`paysaga.outbox.${schema}`})) as locked`.execute(trx);
       if (!lock.rows[0]?.locked) return 0;
       const outbox = platformDb(trx, schema);
-      const rows = await outbox.selectFrom('outbox').select(['id', 'topic', 'key', 'value', 'headers'])
-        .where('published_at', 'is', null).orderBy('id').limit(batchSize).execute();
+      // Marked and read in one statement; the mark commits only once the transport has every record (else it rolls back).
+      const rows = await outbox.updateTable('outbox').set({ published_at: new Date() })
+        .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id').where('published_at', 'is', null).orderBy('id').limit(batchSize))
+        .returning(['id', 'topic', 'key', 'value', 'headers']).execute();
       if (rows.length === 0) return 0;
+      // RETURNING has no order: oldest first, so each key's records keep theirs.
+      rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       published = rows.map((row) => ({
         topic: row.topic, key: row.key, value: Buffer.from(row.value), headers: JSON.parse(row.headers) as Record<string, string>,
       }));
       await transport.publish(published);
       if (this.#logger.isLevelEnabled('debug')) for (const record of published) this.#logger.debug(outgoingMessageFields(record), 'published');
-      await outbox.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', rows.map((row) => row.id)).execute();
       return rows.length;
     });
     this.#published += count;

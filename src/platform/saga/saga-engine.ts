@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { createEnvelope, newTraceparent, type MessageContext } from '../../contracts/codec.ts';
 import type { ServiceName } from '../../contracts/define-event.ts';
 import type { Envelope } from '../../contracts/envelope.ts';
@@ -11,7 +11,7 @@ import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { inSpan } from '../observability/spans.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
 import { DEAD_LETTERED, endOfFailure, lateRunCovered, moveOnGiveUp, moveOnTrouble, storableReason, type Trouble, type TroubleLimits } from './saga-moves.ts';
-import { sagaDb, type SagaInstancesTable, type SagaStatus } from './saga-tables.ts';
+import { sagaDb, type SagaInstancesTable, type SagaStatus, type SagaStepLogTable } from './saga-tables.ts';
 import { currentDate, now } from '../utils/clock.ts';
 
 type Row = Selectable<SagaInstancesTable>;
@@ -108,6 +108,8 @@ export class SagaEngine {
 
   /** Each transaction's after-commit hook, so transitions are observed only once they are durable. */
   readonly #afterCommit = new WeakMap<Kysely<unknown>, AfterCommit>();
+  /** Each transaction's step-log entries not inserted yet (see #log). */
+  readonly #pendingLog = new WeakMap<Kysely<unknown>, Insertable<SagaStepLogTable>[]>();
 
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
@@ -147,6 +149,26 @@ export class SagaEngine {
     this.#observe(trx, (observer) => { observer.stepFinished(row.saga_type, step, outcome, durationMs); });
   }
 
+  async #flushLog(trx: Kysely<unknown>): Promise<void> {
+    const pending = this.#pendingLog.get(trx);
+    if (!pending || pending.length === 0) return;
+    this.#pendingLog.delete(trx);
+    await this.#db(trx).insertInto('saga_step_log').values(pending).execute();
+  }
+
+  /** Runs one engine call in the caller's transaction and writes its step-log entries at its end; a failed call's entries are dropped with its transaction. */
+  async #call<T>(trx: Kysely<unknown>, afterCommit: AfterCommit | undefined, work: () => Promise<T>): Promise<T> {
+    this.#bind(trx, afterCommit);
+    try {
+      const result = await work();
+      await this.#flushLog(trx);
+      return result;
+    } catch (error) {
+      this.#pendingLog.delete(trx);
+      throw error;
+    }
+  }
+
   #db(trx: Kysely<unknown>): ReturnType<typeof sagaDb> {
     return sagaDb(trx, this.#options.schema);
   }
@@ -157,8 +179,15 @@ export class SagaEngine {
     return definition;
   }
 
+  /**
+   * Step-log entries are written in one statement per engine call (a transition often logs two or three: the reply,
+   * the next command): kept per transaction here, inserted when the call ends or before the log is read.
+   */
   async #log(trx: Kysely<unknown>, row: Pick<Row, 'id' | 'saga_type' | 'order_id'>, step: string, kind: string, detail: unknown = null): Promise<void> {
-    await this.#db(trx).insertInto('saga_step_log').values({ saga_id: row.id, step, kind, detail: detail === null ? null : JSON.stringify(detail) }).execute();
+    const entry = { saga_id: row.id, step, kind, detail: detail === null ? null : JSON.stringify(detail) };
+    const pending = this.#pendingLog.get(trx);
+    if (pending) pending.push(entry);
+    else this.#pendingLog.set(trx, [entry]);
     const level = ['gave-up', 'abandoned', 'compensation-abandoned'].includes(kind) ? 'error'
       : ['failed', 'compensation-failed', 'timeout', 'retry', 'compensated-all'].includes(kind) ? 'warn' : 'info';
     this.#logger[level]({ sagaId: row.id, sagaType: row.saga_type, orderId: row.order_id, step, kind, detail }, `saga ${row.saga_type}: ${step} ${kind}`);
@@ -209,18 +238,19 @@ export class SagaEngine {
    */
   async start<D>(trx: Kysely<unknown>, publish: Publish, definition: SagaDefinition<D>, input: { sagaId: string; orderId: string; data: D; cause?: Envelope | null }, afterCommit?: AfterCommit): Promise<boolean> {
     if (!this.#definitions.has(definition.name)) throw new Error(`saga ${definition.name} is not registered with this engine`);
-    this.#bind(trx, afterCommit);
-    const row = await this.#db(trx).insertInto('saga_instances').values({
-      id: input.sagaId, saga_type: definition.name, order_id: input.orderId, status: 'RUNNING', step_index: 0,
-      awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: currentDate(), created_at: currentDate(),
-    }).onConflict((conflict) => conflict.column('id').doNothing()).returningAll().executeTakeFirst();
-    if (!row) return false;
-    await this.#log(trx, row, 'start', 'started', null);
-    this.#observe(trx, (observer) => { observer.started(definition.name); });
-    await this.#inStep(row, 'start', async () => {
-      await this.#advance(trx, publish, row, input.data, input.cause ?? null);
+    return this.#call(trx, afterCommit, async () => {
+      const row = await this.#db(trx).insertInto('saga_instances').values({
+        id: input.sagaId, saga_type: definition.name, order_id: input.orderId, status: 'RUNNING', step_index: 0,
+        awaiting_command_id: null, data: JSON.stringify(input.data), failure_reason: null, deadline_at: null, attempts: 0, version: 0, updated_at: currentDate(), created_at: currentDate(),
+      }).onConflict((conflict) => conflict.column('id').doNothing()).returningAll().executeTakeFirst();
+      if (!row) return false;
+      await this.#log(trx, row, 'start', 'started', null);
+      this.#observe(trx, (observer) => { observer.started(definition.name); });
+      await this.#inStep(row, 'start', async () => {
+        await this.#advance(trx, publish, row, input.data, input.cause ?? null);
+      });
+      return true;
     });
-    return true;
   }
 
   async #advance(trx: Kysely<unknown>, publish: Publish, initial: Row, data: unknown, cause: Envelope | null): Promise<void> {
@@ -274,6 +304,7 @@ export class SagaEngine {
         await this.#log(trx, row, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
         return;
       }
+      await this.#flushLog(trx);
       const abandoned = await this.#db(trx).selectFrom('saga_step_log').select('id').where('saga_id', '=', row.id).where('kind', '=', 'compensation-abandoned').execute();
       await this.#end(trx, publish, row, endOfFailure({ sagaHasCompensations: true, abandonedCompensations: abandoned.length }), data, cause);
     }
@@ -367,11 +398,12 @@ export class SagaEngine {
 
   /** A participant answered. Replies to anything but the command the saga waits for are stale and ignored. */
   async onReply(trx: Kysely<unknown>, publish: Publish, envelope: Envelope<PayloadOf<typeof SagaReply>>, afterCommit?: AfterCommit): Promise<boolean> {
-    this.#bind(trx, afterCommit);
-    const reply = envelope.payload;
-    const row = await this.#lock(trx, reply.sagaId);
-    if (!row || row.awaiting_command_id !== reply.commandId || !ACTIVE.includes(row.status)) return false;
-    return this.#inStep(row, envelope.type, () => this.#applyReply(trx, publish, row, envelope));
+    return this.#call(trx, afterCommit, async () => {
+      const reply = envelope.payload;
+      const row = await this.#lock(trx, reply.sagaId);
+      if (!row || row.awaiting_command_id !== reply.commandId || !ACTIVE.includes(row.status)) return false;
+      return this.#inStep(row, envelope.type, () => this.#applyReply(trx, publish, row, envelope));
+    });
   }
 
   async #applyReply(trx: Kysely<unknown>, publish: Publish, row: Row, envelope: Envelope<PayloadOf<typeof SagaReply>>): Promise<boolean> {
@@ -405,25 +437,26 @@ export class SagaEngine {
 
   /** A domain event some saga may be waiting for (the payment's outcome); kept if it came early. */
   async onEvent(trx: Kysely<unknown>, publish: Publish, envelope: Envelope, afterCommit?: AfterCommit): Promise<number> {
-    this.#bind(trx, afterCommit);
-    const rows = await this.#db(trx).selectFrom('saga_instances').selectAll()
-      .where('order_id', '=', envelope.key).where('status', '=', 'RUNNING').orderBy('created_at').forUpdate().execute();
-    let handled = 0;
-    for (const row of rows) {
-      const definition = this.#definition(row);
-      const current = definition.steps[row.step_index];
-      if (current?.await?.events.some((event) => event.type === envelope.type) && row.awaiting_command_id === null) {
-        if (await this.#judge(trx, publish, row, current, envelope)) handled += 1;
-        continue;
+    return this.#call(trx, afterCommit, async () => {
+      const rows = await this.#db(trx).selectFrom('saga_instances').selectAll()
+        .where('order_id', '=', envelope.key).where('status', '=', 'RUNNING').orderBy('created_at').forUpdate().execute();
+      let handled = 0;
+      for (const row of rows) {
+        const definition = this.#definition(row);
+        const current = definition.steps[row.step_index];
+        if (current?.await?.events.some((event) => event.type === envelope.type) && row.awaiting_command_id === null) {
+          if (await this.#judge(trx, publish, row, current, envelope)) handled += 1;
+          continue;
+        }
+        // Not there yet: keep it if a later step of this saga waits for this type.
+        const later = definition.steps.slice(row.step_index + 1).some((step) => step.await?.events.some((event) => event.type === envelope.type));
+        if (later) {
+          await this.#db(trx).insertInto('saga_early_events').values({ saga_id: row.id, event_type: envelope.type, envelope: JSON.stringify(envelope) }).execute();
+          handled += 1;
+        }
       }
-      // Not there yet: keep it if a later step of this saga waits for this type.
-      const later = definition.steps.slice(row.step_index + 1).some((step) => step.await?.events.some((event) => event.type === envelope.type));
-      if (later) {
-        await this.#db(trx).insertInto('saga_early_events').values({ saga_id: row.id, event_type: envelope.type, envelope: JSON.stringify(envelope) }).execute();
-        handled += 1;
-      }
-    }
-    return handled;
+      return handled;
+    });
   }
 
   async #judge(trx: Kysely<unknown>, publish: Publish, row: Row, step: SagaStep<unknown>, envelope: Envelope): Promise<boolean> {
@@ -464,10 +497,11 @@ export class SagaEngine {
 
   /** Acts on one saga's passed deadline, in the caller's transaction. */
   async fireDeadline(trx: Kysely<unknown>, publish: Publish, sagaId: string, afterCommit?: AfterCommit): Promise<boolean> {
-    this.#bind(trx, afterCommit);
-    const row = await this.#lock(trx, sagaId);
-    if (!row || !ACTIVE.includes(row.status) || !row.deadline_at || row.deadline_at > currentDate()) return false;
-    return this.#inStep(row, 'deadline', () => this.#fireLocked(trx, publish, row));
+    return this.#call(trx, afterCommit, async () => {
+      const row = await this.#lock(trx, sagaId);
+      if (!row || !ACTIVE.includes(row.status) || !row.deadline_at || row.deadline_at > currentDate()) return false;
+      return this.#inStep(row, 'deadline', () => this.#fireLocked(trx, publish, row));
+    });
   }
 
   async #fireLocked(trx: Kysely<unknown>, publish: Publish, row: Row): Promise<boolean> {
