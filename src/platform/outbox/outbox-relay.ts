@@ -4,6 +4,7 @@ import type { OutgoingRecord, Transport } from '../messaging/transport.ts';
 import { outgoingMessageFields } from '../observability/log-context.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { backoffDelay } from '../utils/backoff.ts';
+import { withDeadline } from '../utils/deadline.ts';
 import { sleep } from '../utils/sleep.ts';
 
 export interface OutboxRelayOptions {
@@ -13,6 +14,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** How often to look for rows written by other processes; writers in this process call wake(). */
   pollIntervalMs?: number;
+  /**
+   * Longest a batch's publish may take. The batch's transaction (and the schema's relay lock) stays open while the
+   * transport works: a publish that never ends (a client wedged after a broker restart) stopped every relay of the
+   * schema for good. Past it the transaction rolls back, nothing is marked, and the batch is retried.
+   */
+  publishTimeoutMs?: number;
   /** Published rows are kept this long for audit, then deleted. */
   retentionMs?: number;
   /** Told of each batch once it is published and marked (metrics). */
@@ -38,7 +45,7 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions) {
     const { logger, ...rest } = options;
-    this.#options = { batchSize: 500, pollIntervalMs: 200, retentionMs: 3_600_000, ...rest };
+    this.#options = { batchSize: 500, pollIntervalMs: 200, publishTimeoutMs: 60_000, retentionMs: 3_600_000, ...rest };
     this.#logger = logger ?? fallbackLogger();
   }
 
@@ -58,7 +65,7 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many records went out (0 if another relay holds the lock). */
   async publishBatch(): Promise<number> {
-    const { db, schema, transport, batchSize } = this.#options;
+    const { db, schema, transport, batchSize, publishTimeoutMs } = this.#options;
     let published: OutgoingRecord[] = [];
     const count = await db.transaction().execute(async (trx) => {
       const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`paysaga.outbox.${schema}`})) as locked`.execute(trx);
@@ -74,7 +81,7 @@ export class OutboxRelay {
       published = rows.map((row) => ({
         topic: row.topic, key: row.key, value: Buffer.from(row.value), headers: JSON.parse(row.headers) as Record<string, string>,
       }));
-      await transport.publish(published);
+      await withDeadline(transport.publish(published), publishTimeoutMs, `publishing ${published.length} outbox record(s) of ${schema}`);
       if (this.#logger.isLevelEnabled('debug')) for (const record of published) this.#logger.debug(outgoingMessageFields(record), 'published');
       return rows.length;
     });

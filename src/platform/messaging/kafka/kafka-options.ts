@@ -20,4 +20,6 @@ export const KAFKA_DEFAULTS = {
   heartbeatIntervalMs: 1_000,
   maxWaitTimeMs: 500,
   requestTimeoutMs: 10_000,
+  /** Longest one produce (its retries included) may take before the producer counts as wedged and is replaced. */
+  publishTimeoutMs: 30_000,
 } as const;
