@@ -1,10 +1,10 @@
+import { TimeoutStrategy, timeout } from 'cockatiel';
 import { sql, type Kysely } from 'kysely';
 import { platformDb } from '../database/platform-tables.ts';
 import type { OutgoingRecord, Transport } from '../messaging/transport.ts';
 import { outgoingMessageFields } from '../observability/log-context.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { backoffDelay } from '../utils/backoff.ts';
-import { withDeadline } from '../utils/deadline.ts';
 import { sleep } from '../utils/sleep.ts';
 
 export interface OutboxRelayOptions {
@@ -81,7 +81,8 @@ export class OutboxRelay {
       published = rows.map((row) => ({
         topic: row.topic, key: row.key, value: Buffer.from(row.value), headers: JSON.parse(row.headers) as Record<string, string>,
       }));
-      await withDeadline(transport.publish(published), publishTimeoutMs, `publishing ${published.length} outbox record(s) of ${schema}`);
+      // Past the deadline this rejects (TaskCancelledError) and the transaction rolls back; a late success is ignored.
+      await timeout(publishTimeoutMs, TimeoutStrategy.Aggressive).execute(() => transport.publish(published));
       if (this.#logger.isLevelEnabled('debug')) for (const record of published) this.#logger.debug(outgoingMessageFields(record), 'published');
       return rows.length;
     });

@@ -25,9 +25,9 @@ import { readCheckoutMoneyAtRisk } from './money-at-risk.ts';
 import { sagaRoutes } from './http/saga-routes.ts';
 import { orchestratorMigrations } from './saga-migrations.ts';
 import { checkoutSaga, type CheckoutData } from './sagas/checkout-saga.ts';
+import { cancellationRefundSaga, partialRefundSaga, type RefundData } from './sagas/refund-sagas.ts';
 
 type OrderCancelledPayload = PayloadOf<typeof OrderCancelled>;
-import { cancellationRefundSaga, partialRefundSaga, type RefundData } from './sagas/refund-sagas.ts';
 
 export interface SagaServiceOptions {
   db: Kysely<unknown>;

@@ -7,7 +7,7 @@ import { KAFKA_DEFAULTS, type KafkaTransportOptions } from './kafka-options.ts';
 import { KafkaSubscription } from './kafka-subscription.ts';
 import { backoffDelay } from '../../utils/backoff.ts';
 import { sleep } from '../../utils/sleep.ts';
-import { withDeadline } from '../../utils/deadline.ts';
+import { TaskCancelledError, TimeoutStrategy, timeout } from 'cockatiel';
 
 function isTopicExistsError(error: unknown): boolean {
   return /TOPIC_ALREADY_EXISTS|already exists/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error ?? {})));
@@ -62,13 +62,17 @@ export class KafkaTransport implements Transport {
     });
     // A send that outlives every request timeout and retry is a wedged client (seen after a broker restart):
     // it is dropped, and the next publish makes a new one. What it may still write comes again (consumers dedupe).
-    await withDeadline(sent, KAFKA_DEFAULTS.publishTimeoutMs, `Kafka produce of ${records.length} record(s)`, () => {
-      if (this.#producer !== producer) return;
-      this.#producer = null;
-      this.#logger.warn({ records: records.length, timeoutMs: KAFKA_DEFAULTS.publishTimeoutMs }, 'Kafka produce did not finish in time; the producer is replaced');
-      sent.catch(loggedAndIgnored(this.#logger, 'debug', 'the replaced producer\'s send failed'));
-      producer.close(true).catch(loggedAndIgnored(this.#logger, 'warn', 'closing the replaced Kafka producer failed'));
-    });
+    try {
+      await timeout(KAFKA_DEFAULTS.publishTimeoutMs, TimeoutStrategy.Aggressive).execute(() => sent);
+    } catch (error) {
+      if (error instanceof TaskCancelledError && this.#producer === producer) {
+        this.#producer = null;
+        this.#logger.warn({ records: records.length, timeoutMs: KAFKA_DEFAULTS.publishTimeoutMs }, 'Kafka produce did not finish in time; the producer is replaced');
+        sent.catch(loggedAndIgnored(this.#logger, 'debug', 'the replaced producer\'s send failed'));
+        producer.close(true).catch(loggedAndIgnored(this.#logger, 'warn', 'closing the replaced Kafka producer failed'));
+      }
+      throw error;
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
