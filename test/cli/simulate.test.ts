@@ -12,7 +12,7 @@ test('a fixed budget of seeds runs whole sagas under every kind of fault with no
   const faults = new Map<string, number>();
   for (const result of summary.results) for (const [kind, n] of Object.entries(result.faults)) faults.set(kind, (faults.get(kind) ?? 0) + (n ?? 0));
   // The budget really throws each fault the driver knows (else a green run proves little).
-  for (const kind of ['crash-after-effects', 'duplicate-delivery', 'reorder', 'rebalance', 'delay', 'late-webhook', 'duplicate-webhook', 'gateway-error']) {
+  for (const kind of ['crash-after-effects', 'duplicate-delivery', 'reorder', 'rebalance', 'delay', 'late-webhook', 'duplicate-webhook', 'gateway-error', 'batch']) {
     assert.ok((faults.get(kind) ?? 0) > 0, `no ${kind} fault in the whole budget: ${JSON.stringify(Object.fromEntries(faults))}`);
   }
   const outcomes = new Set(summary.results.flatMap((result) => Object.keys(result.outcomes)));

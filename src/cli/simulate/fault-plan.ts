@@ -40,4 +40,6 @@ export function drawFaultPlan(random: SeededRandom): FaultPlan {
 
 export type FaultKind =
   | 'crash-after-effects' | 'duplicate-delivery' | 'reorder' | 'rebalance' | 'restart' | 'delay'
-  | 'duplicate-webhook' | 'late-webhook' | 'dropped-webhook' | 'gateway-error' | 'gateway-timeout' | 'handler-rejected';
+  | 'duplicate-webhook' | 'late-webhook' | 'dropped-webhook' | 'gateway-error' | 'gateway-timeout' | 'handler-rejected'
+  /** Not a fault but a delivery shape, counted with them: a run of a partition's records handed to a batch handler at once. */
+  | 'batch';

@@ -45,6 +45,9 @@ export interface SimulationResult {
 
 const START_MS = Date.UTC(2026, 0, 1);
 const DRAIN_ADVANCE_MS = 61_000;
+const DRAIN_BATCH = 100;
+/** Most records one simulated delivery hands a batch handler (drawn per delivery). */
+const MAX_SIMULATED_BATCH = 8;
 /** Up to this many sagas in flight, a clock jump is drawn at the fault plan's full rate. */
 const CLOCK_CROWD = 8;
 
@@ -162,7 +165,7 @@ class Driver {
         let progress = false;
         for (const name of (await this.#world.probe()).backlog) if (await this.#relay(name)) progress = true;
         for (const pending of this.#duePending()) {
-          await this.#deliver(pending, true, 'drain');
+          await this.#deliver(pending, true, 'drain', DRAIN_BATCH);
           progress = true;
         }
         for (let webhook = this.#world.webhooks.shift(); webhook; webhook = this.#world.webhooks.shift()) {
@@ -199,7 +202,7 @@ class Driver {
       if (committed.length > 0) {
         const { topic, partition } = random.pick(committed);
         this.#count('duplicate-delivery');
-        const outcome = await this.#world.transport.deliver(group, topic, partition, { commit: true, redeliver: true });
+        const { outcome } = await this.#world.transport.deliver(group, topic, partition, { commit: true, redeliver: true });
         this.#log(`duplicate ${group} ${topic}[${partition}]@${this.#world.transport.committedOffset(group, topic, partition) - 1n} ${outcome}`);
         return;
       }
@@ -208,13 +211,18 @@ class Driver {
     if (index > 0) this.#count('reorder');
     const crash = faults && random.chance(this.#plan.crashAfterEffects);
     if (crash) this.#count('crash-after-effects');
-    await this.#deliver(due[index] as PendingPartition, !crash, crash ? 'crash-after-effects' : 'deliver');
+    // Half the deliveries hand over a run of what waits (as a busy partition does), so batches meet every fault too.
+    const count = random.chance(0.5) ? 1 : 1 + random.below(MAX_SIMULATED_BATCH);
+    await this.#deliver(due[index] as PendingPartition, !crash, crash ? 'crash-after-effects' : 'deliver', count);
   }
 
-  async #deliver(pending: PendingPartition, commit: boolean, label: string): Promise<void> {
-    const outcome = await this.#world.transport.deliver(pending.groupId, pending.topic, pending.partition, { commit });
+  async #deliver(pending: PendingPartition, commit: boolean, label: string, count: number): Promise<void> {
+    // Delayed-retry records go one at a time: each waits for its own due time.
+    const wanted = pending.topic.endsWith('.retry') ? 1 : count;
+    const { outcome, records } = await this.#world.transport.deliver(pending.groupId, pending.topic, pending.partition, { commit, count: wanted });
     if (outcome === 'rejected') this.#count('handler-rejected');
-    this.#log(`${label} ${pending.groupId} ${pending.topic}[${pending.partition}]@${pending.record.offset} ${outcome}`);
+    if (records > 1) this.#count('batch');
+    this.#log(`${label} ${pending.groupId} ${pending.topic}[${pending.partition}]@${pending.record.offset}${records > 1 ? `+${records}` : ''} ${outcome}`);
   }
 
   async #relay(name: ServiceName): Promise<number> {

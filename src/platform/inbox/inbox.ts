@@ -13,3 +13,20 @@ export async function claimInbox(trx: Kysely<unknown>, schema: string, consumerG
     .returning('event_id').executeTakeFirst();
   return inserted !== undefined;
 }
+
+/**
+ * Claims a batch's events in one statement, inside the batch's transaction.
+ * Returns the event ids claimed now; the others were handled before (or come
+ * twice in the batch, whose first copy is the one claimed).
+ */
+export async function claimInboxBatch(
+  trx: Kysely<unknown>, schema: string, consumerGroup: string, claims: readonly { eventId: string; topic: string }[],
+): Promise<Set<string>> {
+  const unique = [...new Map(claims.map((claim) => [claim.eventId, claim] as const)).values()];
+  if (unique.length === 0) return new Set();
+  const inserted = await platformDb(trx, schema).insertInto('inbox')
+    .values(unique.map(({ eventId, topic }) => ({ consumer_group: consumerGroup, event_id: eventId, topic })))
+    .onConflict((conflict) => conflict.columns(['consumer_group', 'event_id']).doNothing())
+    .returning('event_id').execute();
+  return new Set(inserted.map((row) => row.event_id));
+}

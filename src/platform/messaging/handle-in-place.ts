@@ -1,26 +1,46 @@
 import type { Logger } from '../observability/logger.ts';
 import { backoffDelay } from '../utils/backoff.ts';
 import { sleep } from '../utils/sleep.ts';
-import type { IncomingRecord, RecordHandler } from './transport.ts';
+import { plainScope, type IncomingRecord, type SubscribeOptions } from './transport.ts';
+
+/** Default most records an adapter hands a batch handler at once. */
+export const DEFAULT_MAX_BATCH = 100;
+
+/** How many of a partition's waiting records the adapter takes next: a run for a batch handler, else one. */
+export function nextRunLength(options: Pick<SubscribeOptions, 'batchHandler' | 'maxBatch'>, waiting: number): number {
+  if (!options.batchHandler) return Math.min(1, waiting);
+  return Math.min(waiting, Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH));
+}
 
 /**
  * Runs the handler until it resolves, retrying a rejection in place with backoff
- * — a record is never skipped. Returns false when the worker stopped (or
- * abandoned the record) first: the caller must then not commit its offset.
+ * — a record is never skipped. `records` is one record for `handler`, or a run of
+ * a partition's consecutive records for `batchHandler` (retried as the same run).
+ * Returns false when the worker stopped (or abandoned the run) first: the caller
+ * must then not commit its offsets.
  *
  * The handler's signal is `stopping`: a handler that is only waiting (a retry
  * delay, a pause between attempts) gives up at once on stop and leaves its
- * record uncommitted, so a stop is never held up by pending retries. Work that
+ * records uncommitted, so a stop is never held up by pending retries. Work that
  * is running still may finish until `abandon`; if it resolves after that, its
- * record is not committed either.
+ * records are not committed either.
  */
-export async function handleInPlace(handler: RecordHandler, record: IncomingRecord, stopping: AbortSignal, abandon: AbortSignal, logger: Logger): Promise<boolean> {
+export async function handleInPlace(
+  options: Pick<SubscribeOptions, 'handler' | 'batchHandler'>, records: readonly IncomingRecord[], stopping: AbortSignal, abandon: AbortSignal, logger: Logger,
+): Promise<boolean> {
+  const first = records[0];
+  if (!first) return !abandon.aborted;
+  const { batchHandler, handler } = options;
+  const deliver = batchHandler ? () => batchHandler(records, stopping, plainScope) : () => handler(first, stopping);
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await handler(record, stopping);
+      await deliver();
       return !abandon.aborted;
     } catch (error) {
-      const where = { topic: record.topic, partition: record.partition, offset: record.offset.toString(), eventId: record.headers['paysaga-event-id'] ?? null };
+      const where = {
+        topic: first.topic, partition: first.partition, offset: first.offset.toString(), eventId: first.headers['paysaga-event-id'] ?? null,
+        ...(records.length > 1 ? { records: records.length } : {}),
+      };
       if (stopping.aborted) {
         logger.info({ ...where, err: error }, 'record left uncommitted on stop; it will be delivered again');
         return false;

@@ -5,7 +5,7 @@ import type { EventDefinition } from '../../contracts/define-event.ts';
 import type { Envelope } from '../../contracts/envelope.ts';
 import { baseTopicOf, deadLetterTopicOf, retryTopicOf } from '../../contracts/topics.ts';
 import { platformDb } from '../database/platform-tables.ts';
-import { claimInbox } from '../inbox/inbox.ts';
+import { claimInbox, claimInboxBatch } from '../inbox/inbox.ts';
 import { addLogFields, envelopeFields, incomingMessageFields, withLogFields } from '../observability/log-context.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { enqueueEvents, enqueueRecords, type OutboxMessage } from '../outbox/outbox.ts';
@@ -13,7 +13,7 @@ import { now } from '../utils/clock.ts';
 import { sleep } from '../utils/sleep.ts';
 import { RetryHeaders } from './headers.ts';
 import { DEFAULT_RETRY_POLICY, delayedRetryDelay, type RetryPolicy } from './retry-policy.ts';
-import type { IncomingRecord, Subscription, Transport } from './transport.ts';
+import type { IncomingRecord, RecordScope, Subscription, Transport } from './transport.ts';
 
 export interface HandlerContext {
   /** The handler's transaction: its writes, the inbox mark and the outgoing events commit together. */
@@ -52,11 +52,24 @@ export interface MessageConsumerOptions {
   /** Called after a transaction that wrote outbox rows committed (wakes the relay). */
   onOutboxWrite?: () => void;
   observer?: ConsumerObserver;
+  /**
+   * Most records of one partition handled in one transaction (one inbox claim, one outbox insert, one commit;
+   * default 100; 1 handles each record on its own). A batch that fails is rolled back and its records are
+   * handled one by one, so one bad record costs only its own retries.
+   */
+  maxBatch?: number;
   /** Every line it writes about a record carries the record's fields (eventId, type, correlationId, …, consumer group). */
   logger?: Logger;
 }
 
 type AnyHandler = (envelope: Envelope, context: HandlerContext) => Promise<void>;
+
+/** A decoded record of a batch with the handler it goes to. */
+interface Batched {
+  record: IncomingRecord;
+  envelope: Envelope;
+  handler: AnyHandler;
+}
 
 class AbortedWhileWaiting extends Error {}
 
@@ -108,7 +121,11 @@ export class MessageConsumer {
     this.#subscription = await this.#options.transport.subscribe({
       groupId: this.#options.groupId, topics: this.topics, logger: this.#logger,
       // Every line written while a record is handled — here, in the handler, in the saga engine — carries its fields.
-      handler: (record, signal) => withLogFields(incomingMessageFields(record, this.#options.groupId), () => this.#process(record, signal)),
+      handler: (record, signal) => this.#processOne(record, signal),
+      ...(this.#options.maxBatch === 1 ? {} : {
+        batchHandler: (records, signal, scope) => this.#processBatch(records, signal, scope),
+        ...(this.#options.maxBatch === undefined ? {} : { maxBatch: this.#options.maxBatch }),
+      }),
     });
     this.#logger.info({ consumerGroup: this.#options.groupId, topics: this.topics }, 'consumer started');
   }
@@ -120,6 +137,108 @@ export class MessageConsumer {
   async stop(timeoutMs?: number): Promise<void> {
     await this.#subscription?.close(timeoutMs === undefined ? {} : { timeoutMs });
     this.#subscription = null;
+  }
+
+  #processOne(record: IncomingRecord, signal: AbortSignal): Promise<void> {
+    return withLogFields(incomingMessageFields(record, this.#options.groupId), () => this.#process(record, signal));
+  }
+
+  /**
+   * A run of one partition's records: consecutive records with a handler go through in one transaction; a
+   * record that needs its own path (a delayed retry waiting for its time, an undecodable one) is handled on its
+   * own, in its place, so the partition's order holds.
+   */
+  async #processBatch(records: readonly IncomingRecord[], signal: AbortSignal, scope: RecordScope): Promise<void> {
+    let run: Batched[] = [];
+    for (const record of records) {
+      const decoded = record.topic.endsWith('.retry') ? null : decodeEnvelope(record.value);
+      if (decoded?.ok) {
+        const handler = this.#handlers.get(decoded.envelope.type);
+        if (handler) run.push({ record, envelope: decoded.envelope, handler });
+        continue; // without a handler: another type on a shared topic, not this group's business
+      }
+      await this.#handleRun(run, signal, scope);
+      run = [];
+      await scope(record, () => this.#processOne(record, signal));
+    }
+    await this.#handleRun(run, signal, scope);
+  }
+
+  /**
+   * One transaction for the run; if a handler in it fails, the batch rolls back and is split there: the records
+   * before it go again as a batch, the failing one on its own path (its retries, its dead letter), and the rest
+   * as a batch — so one bad record costs only its own handling.
+   */
+  async #handleRun(run: readonly Batched[], signal: AbortSignal, scope: RecordScope): Promise<void> {
+    if (run.length === 0) return;
+    const single = (item: Batched): Promise<void> => scope(item.record, () => this.#processOne(item.record, signal));
+    if (run.length === 1 && run[0]) return single(run[0]);
+    const failedAt = { index: -1 };
+    try {
+      await this.#runBatch(run, scope, failedAt);
+      return;
+    } catch (error) {
+      this.#logger.warn({ err: error, consumerGroup: this.#options.groupId, records: run.length, failedAt: failedAt.index },
+        'batch failed and rolled back; splitting it at the failing record');
+    }
+    const failing = run[failedAt.index];
+    if (!failing) {
+      // The claim, the outbox insert or the commit failed, not a handler: each record on its own.
+      for (const item of run) await single(item);
+      return;
+    }
+    await this.#handleRun(run.slice(0, failedAt.index), signal, scope);
+    await single(failing);
+    await this.#handleRun(run.slice(failedAt.index + 1), signal, scope);
+  }
+
+  /** Handles the run in one transaction; if a handler throws, `failedAt.index` says whose it was. */
+  async #runBatch(run: readonly Batched[], scope: RecordScope, failedAt: { index: number }): Promise<void> {
+    const { db, schema, groupId, observer } = this.#options;
+    const started = performance.now();
+    const outgoing: OutboxMessage[] = [];
+    const committed: (() => void)[] = [];
+    const handledIn = new Map<Batched, number>();
+    await db.transaction().execute(async (trx) => {
+      outgoing.length = 0;
+      committed.length = 0;
+      handledIn.clear();
+      failedAt.index = -1;
+      const claimed = await claimInboxBatch(trx, schema, groupId, run.map(({ record, envelope }) => ({ eventId: envelope.eventId, topic: baseTopicOf(record.topic) })));
+      const context = (record: IncomingRecord): HandlerContext => ({
+        trx, record, publish: (...messages) => { outgoing.push(...messages); }, afterCommit: (task) => { committed.push(task); },
+      });
+      for (const [index, item] of run.entries()) {
+        if (!claimed.delete(item.envelope.eventId)) continue; // handled before, or a second copy in this batch
+        const handlerStarted = performance.now();
+        failedAt.index = index;
+        await scope(item.record, () => withLogFields(incomingMessageFields(item.record, groupId), () => {
+          addLogFields(envelopeFields(item.envelope));
+          return item.handler(item.envelope, context(item.record));
+        }));
+        handledIn.set(item, performance.now() - handlerStarted);
+        failedAt.index = -1;
+      }
+      // Handlers publish only through `publish`, so one insert at the end keeps their order.
+      await enqueueEvents(trx, schema, outgoing);
+    });
+    if (outgoing.length > 0) this.#options.onOutboxWrite?.();
+    for (const task of committed) task();
+    // Each record's time is its handler's plus its share of what the batch spent around them (claim, insert, commit).
+    const shared = handledIn.size === 0 ? 0 : (performance.now() - started - [...handledIn.values()].reduce((a, b) => a + b, 0)) / handledIn.size;
+    const debug = this.#logger.isLevelEnabled('debug');
+    for (const item of run) {
+      const handlerMs = handledIn.get(item);
+      const fields = debug ? { ...incomingMessageFields(item.record, groupId), ...envelopeFields(item.envelope) } : {};
+      if (handlerMs === undefined) {
+        if (debug) this.#logger.debug(fields, 'duplicate delivery: already handled, skipped');
+        observer?.duplicate?.(item.record, item.envelope);
+        continue;
+      }
+      const durationMs = handlerMs + shared;
+      if (debug) this.#logger.debug({ ...fields, durationMs: Math.round(durationMs * 10) / 10, batch: run.length }, 'handled');
+      observer?.handled?.(item.record, item.envelope, durationMs);
+    }
   }
 
   async #process(record: IncomingRecord, signal: AbortSignal): Promise<void> {

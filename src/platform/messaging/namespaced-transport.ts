@@ -26,10 +26,22 @@ export class NamespacedTransport implements Transport {
     return this.#inner.publish(records.map((record) => ({ ...record, topic: this.#wire(record.topic) })));
   }
 
+  #logicalRecord(record: IncomingRecord): IncomingRecord {
+    return { ...record, topic: this.#logical(record.topic) };
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const { batchHandler } = options;
     const inner = await this.#inner.subscribe({
       ...options, groupId: this.#wire(options.groupId), topics: options.topics.map(this.#wire),
-      handler: (record: IncomingRecord, signal) => options.handler({ ...record, topic: this.#logical(record.topic) }, signal),
+      handler: (record: IncomingRecord, signal) => options.handler(this.#logicalRecord(record), signal),
+      ...(batchHandler ? {
+        // The subscriber's scope calls name its records; the inner adapter's scope wants the wire records back.
+        batchHandler: (records, signal, scope) => {
+          const wireOf = new Map(records.map((record) => [this.#logicalRecord(record), record] as const));
+          return batchHandler([...wireOf.keys()], signal, (record, work) => scope(wireOf.get(record) ?? record, work));
+        },
+      } : {}),
     });
     return {
       groupId: options.groupId,

@@ -9,6 +9,9 @@
  *   handed to one member;
  * - a partition's records are handled one at a time, in offset order; different
  *   partitions are handled concurrently;
+ * - a subscriber that gives a batch handler may be handed a run of a partition's
+ *   consecutive records at once (what is waiting, up to `maxBatch`), still in
+ *   offset order, and the run's offsets are committed together once it resolved;
  * - an offset is committed only after the handler resolved; a rejected handler
  *   is retried in place (never skipped), and a record whose handler had not
  *   resolved when its member went away is redelivered to the next owner;
@@ -36,10 +39,29 @@ export interface IncomingRecord extends OutgoingRecord {
  */
 export type RecordHandler = (record: IncomingRecord, signal: AbortSignal) => Promise<void>;
 
+/**
+ * Runs one record's share of a batch in that record's scope: the tracing adapter opens the record's `process` span
+ * there (continued from its headers), so a batch keeps one span per record.
+ */
+export type RecordScope = <T>(record: IncomingRecord, work: () => Promise<T>) => Promise<T>;
+
+/**
+ * Called with a run of one partition's consecutive records (one or more, in offset order); its offsets are
+ * committed once it resolves, and a rejection retries the same run in place. `signal` is the record handler's.
+ */
+export type BatchHandler = (records: readonly IncomingRecord[], signal: AbortSignal, scope: RecordScope) => Promise<void>;
+
+/** The scope of an adapter that adds nothing around a record. */
+export const plainScope: RecordScope = (_record, work) => work();
+
 export interface SubscribeOptions {
   groupId: string;
   topics: readonly string[];
   handler: RecordHandler;
+  /** When given, adapters that deliver in batches call it (instead of `handler`) with what a partition has waiting. */
+  batchHandler?: BatchHandler;
+  /** Most records in one batch (default 100). */
+  maxBatch?: number;
   /** Where the adapter reports a handler rejection it retries in place, and its own client errors. */
   logger?: Logger;
 }

@@ -56,15 +56,21 @@ export class TracedTransport implements Transport {
   }
 
   subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const { batchHandler, groupId } = options;
+    // One `process` span per record, batch or not: a batch handler runs each record's share in it.
+    const processSpan = <T>(record: IncomingRecord, work: () => Promise<T>): Promise<T> => inSpan(`process ${record.topic}`, {
+      kind: SpanKind.CONSUMER, parent: contextOf(record.headers),
+      attributes: {
+        ...messageAttributes(record), 'messaging.operation.type': 'process', 'messaging.consumer.group.name': groupId,
+        'messaging.destination.partition.id': String(record.partition), 'messaging.kafka.offset': Number(record.offset),
+      },
+    }, work);
     return this.#inner.subscribe({
       ...options,
-      handler: (record: IncomingRecord, signal) => inSpan(`process ${record.topic}`, {
-        kind: SpanKind.CONSUMER, parent: contextOf(record.headers),
-        attributes: {
-          ...messageAttributes(record), 'messaging.operation.type': 'process', 'messaging.consumer.group.name': options.groupId,
-          'messaging.destination.partition.id': String(record.partition), 'messaging.kafka.offset': Number(record.offset),
-        },
-      }, () => options.handler(record, signal)),
+      handler: (record: IncomingRecord, signal) => processSpan(record, () => options.handler(record, signal)),
+      ...(batchHandler ? {
+        batchHandler: (records, signal, scope) => batchHandler(records, signal, (record, work) => scope(record, () => processSpan(record, work))),
+      } : {}),
     });
   }
 

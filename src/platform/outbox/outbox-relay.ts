@@ -30,7 +30,7 @@ export interface OutboxRelayOptions {
 
 /**
  * Publishes a service's outbox to the transport, oldest first, and marks rows
- * sent in the same transaction (one statement marks and reads them). One relay per schema publishes
+ * sent in the same transaction (one statement locks, marks and reads them). One relay per schema publishes
  * at a time (a transaction-scoped advisory lock), so per-key order is kept even
  * with several instances. If the broker is down, publishing fails, nothing is
  * marked, and the relay retries with backoff while the service keeps writing.
@@ -68,13 +68,15 @@ export class OutboxRelay {
     const { db, schema, transport, batchSize, publishTimeoutMs } = this.#options;
     let published: OutgoingRecord[] = [];
     const count = await db.transaction().execute(async (trx) => {
-      const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`paysaga.outbox.${schema}`})) as locked`.execute(trx);
-      if (!lock.rows[0]?.locked) return 0;
-      const outbox = platformDb(trx, schema);
-      // Marked and read in one statement; the mark commits only once the transport has every record (else it rolls back).
-      const rows = await outbox.updateTable('outbox').set({ published_at: new Date() })
-        .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id').where('published_at', 'is', null).orderBy('id').limit(batchSize))
-        .returning(['id', 'topic', 'key', 'value', 'headers']).execute();
+      const outbox = sql.table(`${schema}.outbox`);
+      // One statement takes the schema's relay lock (once: a scalar subquery), and marks and reads the batch if it
+      // got it (another relay holding it: no row). The mark commits only once the transport has every record.
+      const { rows } = await sql<{ id: bigint; topic: string; key: string; value: Uint8Array; headers: string }>`
+        with relay_lock as (select pg_try_advisory_xact_lock(hashtext(${`paysaga.outbox.${schema}`})) as locked)
+        update ${outbox} set published_at = ${new Date()}
+        where (select locked from relay_lock)
+          and id in (select id from ${outbox} where published_at is null order by id limit ${batchSize})
+        returning id, topic, key, value, headers`.execute(trx);
       if (rows.length === 0) return 0;
       // RETURNING has no order: oldest first, so each key's records keep theirs.
       rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -1,8 +1,9 @@
 import type { Logger } from '../observability/logger.ts';
 import { partitionForKey } from '../messaging/partitioner.ts';
 import type {
-  IncomingRecord, OutgoingRecord, PartitionLag, RecordHandler, SubscribeOptions, Subscription, TopicSpec, Transport,
+  BatchHandler, IncomingRecord, OutgoingRecord, PartitionLag, RecordHandler, SubscribeOptions, Subscription, TopicSpec, Transport,
 } from '../messaging/transport.ts';
+import { plainScope } from '../messaging/transport.ts';
 import type { Clock } from '../utils/clock.ts';
 
 /** A partition of a group that has records its members have not committed yet. */
@@ -20,6 +21,7 @@ interface Member {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly handler: RecordHandler;
+  readonly batchHandler: BatchHandler | undefined;
   readonly logger: Logger | undefined;
   open: boolean;
 }
@@ -66,7 +68,9 @@ export class SimulatedTransport implements Transport {
     // One member per group: a new subscription of a group (a restarted process) takes over its partitions.
     const previous = this.#members.get(options.groupId);
     if (previous) previous.open = false;
-    const member: Member = { groupId: options.groupId, topics: options.topics, handler: options.handler, logger: options.logger, open: true };
+    const member: Member = {
+      groupId: options.groupId, topics: options.topics, handler: options.handler, batchHandler: options.batchHandler, logger: options.logger, open: true,
+    };
     this.#members.set(options.groupId, member);
     const members = this.#members;
     return {
@@ -101,28 +105,36 @@ export class SimulatedTransport implements Transport {
 
   /**
    * Hands the record at the committed offset (or, with `redeliver`, the last committed one again) to the group's
-   * member and awaits its handler. `commit: false` is a crash between the handler's effects and the offset commit.
+   * member and awaits its handler; with `count` above 1, up to that many consecutive records go to its batch
+   * handler at once (a member without one gets the first only). `commit: false` is a crash between the
+   * handler's effects and the offset commit. Returns the outcome and how many records were handed over.
    */
-  async deliver(groupId: string, topic: string, partition: number, options: { commit: boolean; redeliver?: boolean }): Promise<DeliveryOutcome> {
+  async deliver(
+    groupId: string, topic: string, partition: number, options: { commit: boolean; redeliver?: boolean; count?: number },
+  ): Promise<{ outcome: DeliveryOutcome; records: number }> {
     const member = this.#members.get(groupId);
     if (!member) throw new Error(`no member of ${groupId} is subscribed`);
     const committed = this.committedOffset(groupId, topic, partition);
     const offset = options.redeliver ? committed - 1n : committed;
-    const record = this.#topics.get(topic)?.[partition]?.[Number(offset)];
-    if (!record) throw new Error(`no record at ${topic}[${partition}]@${offset}`);
+    const log = this.#topics.get(topic)?.[partition] ?? [];
+    const wanted = options.redeliver || !member.batchHandler ? 1 : Math.max(1, options.count ?? 1);
+    const records = log.slice(Number(offset), Number(offset) + wanted);
+    const [first] = records;
+    if (!first) throw new Error(`no record at ${topic}[${partition}]@${offset}`);
     try {
-      await member.handler(record, NEVER);
+      if (records.length > 1 && member.batchHandler) await member.batchHandler(records, NEVER, plainScope);
+      else await member.handler(first, NEVER);
     } catch (error) {
-      // Kafka keeps the offset: the record comes again (the consumer's own in-place retries already ran).
-      member.logger?.warn({ err: error, topic, partition, offset: String(offset) }, 'handler rejected; the record stays uncommitted');
-      return 'rejected';
+      // Kafka keeps the offset: the records come again (the consumer's own in-place retries already ran).
+      member.logger?.warn({ err: error, topic, partition, offset: String(offset), records: records.length }, 'handler rejected; the records stay uncommitted');
+      return { outcome: 'rejected', records: records.length };
     }
     if (options.commit && !options.redeliver) {
       let group = this.#committed.get(groupId);
       if (!group) this.#committed.set(groupId, group = new Map<string, bigint>());
-      group.set(keyOf(topic, partition), offset + 1n);
+      group.set(keyOf(topic, partition), offset + BigInt(records.length));
     }
-    return 'handled';
+    return { outcome: 'handled', records: records.length };
   }
 
   /** Whether the group has committed at least one record of the partition (so a duplicate can be handed out). */

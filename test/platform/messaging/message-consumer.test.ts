@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { causedBy, createEnvelope } from '../../../src/contracts/codec.ts';
 import { OrderCancelled, OrderUpdated } from '../../../src/contracts/events/order.ts';
 import { DeadLetterStore } from '../../../src/platform/dead-letters/dead-letter-store.ts';
+import { envelopeRecord } from '../../../src/platform/messaging/envelope-record.ts';
 import { MessageConsumer } from '../../../src/platform/messaging/message-consumer.ts';
 import { eventually, uniqueName } from '../../support/env.ts';
 import { openPipeline, STACKS, type Pipeline } from '../../support/pipeline.ts';
@@ -74,8 +75,9 @@ for (const stack of STACKS) {
       await failing.start();
       await pipe.send(OrderUpdated.topic, poisoned);
       await eventually('the dead letter', () => deadLetters.some((record) => record.key === event.key), 30_000);
-      // 2 in place on the original, then 2 delayed retries × 2 in place.
-      assert.equal(calls, 6);
+      // 2 in place on the original, then 2 delayed retries × 2 in place; one more if it first came in a batch
+      // with earlier tests' records (a new group reads the topic from the start), which rolled back and split.
+      assert.ok(calls === 6 || calls === 7, `${calls} calls`);
       assert.deepEqual(retries.filter((record) => record.key === event.key).map((record) => record.headers['paysaga-attempt']), ['1', '2']);
       const dead = deadLetters.find((record) => record.key === event.key);
       assert.equal(dead?.headers['paysaga-dlq-reason'], 'handler-failed');
@@ -122,6 +124,43 @@ for (const stack of STACKS) {
       });
       assert.match(letters.find((letter) => letter.eventId === unanswerable.eventId)?.error ?? '', /cannot store this; answering it failed: no way to answer/);
       assert.ok(!answers.some((record) => record.key === unanswerable.key));
+    });
+
+    test('records waiting on a partition are handled in one transaction; a failing one rolls its batch back and is handled on its own', async () => {
+      const cancelled = await pipe.tap(OrderCancelled.topic);
+      const deadLetters = await pipe.tap('order.updated.dlq');
+      const orderId = uniqueName('order');
+      const events = Array.from({ length: 10 }, (_, index) => orderUpdated(orderId, index));
+      const poisoned = events[4];
+      assert.ok(poisoned);
+      // All waiting before the consumer starts (one key, one partition), the first one delivered twice.
+      await pipe.transport.publish([...events, events[0] ?? poisoned].map((event) => envelopeRecord(OrderUpdated.topic, event)));
+      const ours = new Set(events.map((event) => event.eventId));
+      const handledIn = new Map<string, string[]>();
+      const batching = new MessageConsumer({
+        groupId: uniqueName('svc'), schema: pipe.schema, db: pipe.database.db, transport: pipe.transport,
+        retry: fastRetries, onOutboxWrite: () => pipe.relay.wake(),
+      }).on(OrderUpdated, async (envelope, { trx, publish }) => {
+        if (!ours.has(envelope.eventId)) return;
+        if (envelope.eventId === poisoned.eventId) throw Object.assign(new Error('refused for good'), { retriable: false });
+        const txid = (await sql<{ txid: string }>`select txid_current()::text as txid`.execute(trx)).rows[0]?.txid ?? '';
+        await sql`insert into ${sql.id(pipe.schema)}.effects values (${envelope.eventId}, ${txid})`.execute(trx);
+        publish({ topic: OrderCancelled.topic, envelope: createEnvelope(OrderCancelled, { orderId, previousStatus: 'CONFIRMED', reason: envelope.eventId }, causedBy(envelope, 'test')) });
+      });
+      consumers.push(batching);
+      await batching.start();
+      const good = events.filter((event) => event !== poisoned);
+      await eventually('every good event answered', () => cancelled.filter((record) => record.key === orderId).length >= good.length, 30_000);
+      await eventually('the refused one dead-lettered', () => deadLetters.some((record) => record.headers['paysaga-event-id'] === poisoned.eventId), 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const event of good) assert.equal(Number(await effectsOf(event.eventId)), 1, `${event.eventId} applied once`);
+      assert.equal(Number(await effectsOf(poisoned.eventId)), 0);
+      const answers = cancelled.filter((record) => record.key === orderId)
+        .map((record) => (JSON.parse(record.value.toString()) as { causationId: string }).causationId);
+      assert.deepEqual(answers, good.map((event) => event.eventId), 'answers in the partition\'s order, none twice');
+      const rows = await sql<{ event_id: string; note: string }>`select event_id, note from ${sql.id(pipe.schema)}.effects where event_id in (${sql.join(good.map((event) => event.eventId))})`.execute(pipe.database.db);
+      for (const row of rows.rows) handledIn.set(row.note, [...(handledIn.get(row.note) ?? []), row.event_id]);
+      assert.ok(handledIn.size < good.length, `${good.length} events in ${handledIn.size} transactions`);
     });
 
     test('a malformed or unknown-version message is dead-lettered at once and the partition moves on', async () => {

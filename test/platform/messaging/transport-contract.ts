@@ -126,6 +126,61 @@ export function transportContract(adapter: string, open: () => Promise<Transport
       assert.deepEqual(received.map((incoming) => incoming.value.toString()), ['stuck', 'next']);
     });
 
+    async function collectRuns(
+      groupId: string, topics: string[], runs: string[][], maxBatch: number,
+      handler?: (records: readonly IncomingRecord[], signal: AbortSignal) => Promise<void>,
+    ): Promise<Subscription> {
+      const subscription = await transport.subscribe({
+        groupId, topics, maxBatch,
+        handler: async () => { throw new Error('a batch subscriber is handed runs, never single records'); },
+        batchHandler: async (records, signal, scope) => {
+          await handler?.(records, signal);
+          // The scope runs each record's share; the adapter's own adds nothing but must run the work.
+          for (const incoming of records) assert.equal(await scope(incoming, async () => incoming.value.toString()), incoming.value.toString());
+          runs.push(records.map((incoming) => incoming.value.toString()));
+        },
+      });
+      subscriptions.push(subscription);
+      return subscription;
+    }
+
+    test('hands a batch handler runs of what a partition has waiting: in order, none twice, at most maxBatch', async () => {
+      const topic = await topicWith(1);
+      const values = Array.from({ length: 50 }, (_, index) => String(index));
+      await transport.publish(values.map((value) => record(topic, 'k', value)));
+      const runs: string[][] = [];
+      let calls = 0;
+      // The first run is held a moment, so what follows it is waiting when the next run is taken.
+      await collectRuns(uniqueName('g'), [topic], runs, 20, async () => { if (calls++ === 0) await new Promise((resolve) => setTimeout(resolve, 200)); });
+      await eventually('50 records', () => runs.flat().length >= 50);
+      assert.deepEqual(runs.flat(), values);
+      assert.ok(runs.every((run) => run.length >= 1 && run.length <= 20), `runs of 1..20: ${runs.map((run) => run.length).join(',')}`);
+      assert.ok(runs.length < values.length, `records waiting were handed together (${runs.length} runs)`);
+    });
+
+    test('retries a rejected run in place as the same run; a run that never finished is redelivered whole', async () => {
+      const topic = await topicWith(1);
+      const groupId = uniqueName('g');
+      await transport.publish(['a', 'b', 'c'].map((value) => record(topic, 'k', value)));
+      const attempts: string[][] = [];
+      let started = false;
+      const crashed = await collectRuns(groupId, [topic], [], 100, async (records, signal) => {
+        attempts.push(records.map((incoming) => incoming.value.toString()));
+        if (attempts.length === 1) throw new Error('transient');
+        started = true;
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        throw new Error('member went away mid-run');
+      });
+      await eventually('retried run started', () => started);
+      assert.deepEqual(attempts[1], attempts[0], 'the retry is the same run');
+      await crashed.close({ timeoutMs: 200 });
+      await transport.publish([record(topic, 'k', 'd')]);
+      const runs: string[][] = [];
+      await collectRuns(groupId, [topic], runs, 100);
+      await eventually('all four', () => runs.flat().length === 4);
+      assert.deepEqual(runs.flat(), ['a', 'b', 'c', 'd']);
+    });
+
     test('reports lag per partition', async () => {
       const topic = await topicWith(1);
       await transport.publish(Array.from({ length: 4 }, (_, index) => record(topic, 'k', String(index))));

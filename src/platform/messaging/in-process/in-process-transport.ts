@@ -1,11 +1,11 @@
 import { fallbackLogger, type Logger } from '../../observability/logger.ts';
 import { partitionForKey } from '../partitioner.ts';
 import type {
-  CloseOptions, IncomingRecord, OutgoingRecord, PartitionAssignment, PartitionLag, RecordHandler,
+  CloseOptions, IncomingRecord, OutgoingRecord, PartitionAssignment, PartitionLag,
   SubscribeOptions, Subscription, TopicSpec, Transport,
 } from '../transport.ts';
 import { SerialQueue } from '../../utils/serial-queue.ts';
-import { PartitionWorker, type PartitionLog } from './partition-worker.ts';
+import { PartitionWorker, type Handlers, type PartitionLog } from './partition-worker.ts';
 
 class Partition implements PartitionLog {
   readonly records: IncomingRecord[] = [];
@@ -38,7 +38,7 @@ const partitionKey = (topic: string, partition: number): string => `${topic}:${p
 class Member implements Subscription {
   readonly groupId: string;
   readonly topics: readonly string[];
-  readonly handler: RecordHandler;
+  readonly handlers: Handlers;
   readonly logger: Logger;
   readonly workers = new Map<string, { assignment: PartitionAssignment; worker: PartitionWorker }>();
   readonly #group: ConsumerGroup;
@@ -47,7 +47,7 @@ class Member implements Subscription {
     this.#group = group;
     this.groupId = options.groupId;
     this.topics = options.topics;
-    this.handler = options.handler;
+    this.handlers = options;
     this.logger = options.logger ?? fallbackLogger();
   }
 
@@ -117,7 +117,7 @@ class ConsumerGroup {
         const key = partitionKey(assignment.topic, assignment.partition);
         if (member.workers.has(key)) continue;
         const log = this.#broker.partition(assignment.topic, assignment.partition);
-        const worker = new PartitionWorker(log, this.committed.get(key) ?? 0n, member.handler, (offset) => {
+        const worker = new PartitionWorker(log, this.committed.get(key) ?? 0n, member.handlers, (offset) => {
           if (offset > (this.committed.get(key) ?? 0n)) this.committed.set(key, offset);
         }, member.logger);
         member.workers.set(key, { assignment, worker });

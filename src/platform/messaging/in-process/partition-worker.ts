@@ -1,6 +1,6 @@
 import type { Logger } from '../../observability/logger.ts';
-import type { IncomingRecord, RecordHandler } from '../transport.ts';
-import { handleInPlace } from '../handle-in-place.ts';
+import type { IncomingRecord, SubscribeOptions } from '../transport.ts';
+import { handleInPlace, nextRunLength } from '../handle-in-place.ts';
 
 export interface PartitionLog {
   readonly records: IncomingRecord[];
@@ -8,24 +8,26 @@ export interface PartitionLog {
   waitForAppend(signal: AbortSignal): Promise<void>;
 }
 
+export type Handlers = Pick<SubscribeOptions, 'handler' | 'batchHandler' | 'maxBatch'>;
+
 /**
- * Hands one partition's records to a handler, in order, committing each offset
- * after the handler resolved. Stopping waits for the in-flight record; if that
+ * Hands one partition's records to a handler, in order (to a batch handler, what
+ * is waiting at once), committing the offsets after the handler resolved. Stopping waits for the in-flight record; if that
  * takes too long the record is abandoned uncommitted, so the next owner gets it.
  */
 export class PartitionWorker {
   readonly #log: PartitionLog;
-  readonly #handler: RecordHandler;
+  readonly #handlers: Handlers;
   readonly #commit: (nextOffset: bigint) => void;
   readonly #logger: Logger;
   readonly #stopping = new AbortController();
   readonly #abandon = new AbortController();
   readonly done: Promise<void>;
 
-  constructor(log: PartitionLog, startOffset: bigint, handler: RecordHandler, commit: (nextOffset: bigint) => void, logger: Logger) {
+  constructor(log: PartitionLog, startOffset: bigint, handlers: Handlers, commit: (nextOffset: bigint) => void, logger: Logger) {
     this.#log = log;
     this.#logger = logger;
-    this.#handler = handler;
+    this.#handlers = handlers;
     this.#commit = commit;
     this.done = this.#run(startOffset);
   }
@@ -33,14 +35,16 @@ export class PartitionWorker {
   async #run(position: bigint): Promise<void> {
     const stopping = this.#stopping.signal;
     while (!stopping.aborted) {
-      const record = this.#log.records[Number(position)];
-      if (!record) {
+      const start = Number(position);
+      const length = nextRunLength(this.#handlers, this.#log.records.length - start);
+      if (length === 0) {
         await this.#log.waitForAppend(stopping);
         continue;
       }
-      if (!(await handleInPlace(this.#handler, record, stopping, this.#abandon.signal, this.#logger))) return;
-      this.#commit(position + 1n);
-      position += 1n;
+      const run = this.#log.records.slice(start, start + length);
+      if (!(await handleInPlace(this.#handlers, run, stopping, this.#abandon.signal, this.#logger))) return;
+      position += BigInt(run.length);
+      this.#commit(position);
     }
   }
 

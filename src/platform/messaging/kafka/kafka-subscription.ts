@@ -4,8 +4,8 @@ import {
 import { fallbackLogger, loggedAndIgnored, type Logger } from '../../observability/logger.ts';
 import { backoffDelay } from '../../utils/backoff.ts';
 import { sleep } from '../../utils/sleep.ts';
-import { handleInPlace } from '../handle-in-place.ts';
-import type { CloseOptions, IncomingRecord, PartitionAssignment, RecordHandler, SubscribeOptions, Subscription } from '../transport.ts';
+import { handleInPlace, nextRunLength } from '../handle-in-place.ts';
+import type { CloseOptions, IncomingRecord, PartitionAssignment, SubscribeOptions, Subscription } from '../transport.ts';
 import { KAFKA_DEFAULTS, type KafkaTransportOptions } from './kafka-options.ts';
 
 type KafkaMessage = Message<string, Buffer, string, string>;
@@ -34,7 +34,7 @@ function toIncoming(message: KafkaMessage): IncomingRecord {
   };
 }
 
-/** One partition's queue: handled one record at a time, offset committed after each. */
+/** One partition's queue: handled one record (or, for a batch handler, one run of what is waiting) at a time, offsets committed after each. */
 class PartitionQueue {
   readonly #pending: KafkaMessage[] = [];
   #draining: Promise<void> | null = null;
@@ -62,19 +62,24 @@ class PartitionQueue {
 
   async #drain(): Promise<void> {
     const owner = this.#owner;
-    for (let message = this.#pending.shift(); message; message = this.#pending.shift()) {
-      owner.released(1);
+    for (let run = this.#take(); run.length > 0; run = this.#take()) {
+      owner.released(run.length);
       if (this.#revoked || owner.stopping.aborted) return;
-      const handled = await handleInPlace(owner.handler, toIncoming(message), owner.stopping, owner.abandon, owner.logger);
+      const handled = await handleInPlace(owner.subscribed, run.map(toIncoming), owner.stopping, owner.abandon, owner.logger);
       if (!handled || this.#revoked) return;
-      owner.track(message.commit());
+      // Committing the run's last offset commits the ones before it.
+      owner.track(run.at(-1)?.commit());
     }
+  }
+
+  #take(): KafkaMessage[] {
+    return this.#pending.splice(0, nextRunLength(this.#owner.subscribed, this.#pending.length));
   }
 }
 
 export class KafkaSubscription implements Subscription {
   readonly groupId: string;
-  readonly handler: RecordHandler;
+  readonly subscribed: SubscribeOptions;
   readonly logger: Logger;
   readonly #stopping = new AbortController();
   readonly #abandon = new AbortController();
@@ -96,7 +101,7 @@ export class KafkaSubscription implements Subscription {
 
   constructor(options: KafkaTransportOptions, subscribe: SubscribeOptions) {
     this.groupId = subscribe.groupId;
-    this.handler = subscribe.handler;
+    this.subscribed = subscribe;
     this.logger = (subscribe.logger ?? fallbackLogger()).child({ consumerGroup: subscribe.groupId });
     this.#options = options;
     this.#consumer = this.#createConsumer();
