@@ -15,6 +15,7 @@ import { sagaDb, type SagaInstancesTable, type SagaStatus, type SagaStepLogTable
 import { currentDate, now } from '../utils/clock.ts';
 
 type Row = Selectable<SagaInstancesTable>;
+type RowChanges = Partial<Omit<Row, 'id' | 'version' | 'created_at'>>;
 type Publish = (...messages: OutboxMessage[]) => void;
 type AnyDefinition = SagaDefinition<unknown>;
 
@@ -110,6 +111,7 @@ export class SagaEngine {
   readonly #afterCommit = new WeakMap<Kysely<unknown>, AfterCommit>();
   /** Each transaction's step-log entries not inserted yet (see #log). */
   readonly #pendingLog = new WeakMap<Kysely<unknown>, Insertable<SagaStepLogTable>[]>();
+  readonly #staged = new WeakMap<Row, RowChanges>();
 
   constructor(definitions: readonly SagaDefinition<never>[], options: SagaEngineOptions) {
     for (const definition of definitions) this.#definitions.set(definition.name, definition as unknown as AnyDefinition);
@@ -219,7 +221,25 @@ export class SagaEngine {
     return commandId;
   }
 
-  async #save(trx: Kysely<unknown>, row: Row, changes: Partial<Omit<Row, 'id' | 'version' | 'created_at'>>): Promise<Row> {
+  /**
+   * A row with changes not yet written: the next `#save` of it writes them with its own, so a transition and the
+   * step it leads to (a reply's success, then the next command) are one UPDATE instead of two.
+   */
+  #stage(row: Row, changes: RowChanges): Row {
+    const staged: Row = { ...row, ...changes };
+    this.#staged.set(staged, { ...this.#staged.get(row), ...changes });
+    return staged;
+  }
+
+  /** Advances a staged row; whatever the advance did not write (a path that saves nothing) is written after it. */
+  async #advanceStaged(trx: Kysely<unknown>, publish: Publish, staged: Row, data: unknown, cause: Envelope | null): Promise<void> {
+    await this.#advance(trx, publish, staged, data, cause);
+    if (this.#staged.has(staged)) await this.#save(trx, staged, {});
+  }
+
+  async #save(trx: Kysely<unknown>, row: Row, own: RowChanges): Promise<Row> {
+    const changes = { ...this.#staged.get(row), ...own };
+    this.#staged.delete(row);
     const updated = await this.#db(trx).updateTable('saga_instances').set({ ...changes, version: row.version + 1, updated_at: currentDate() })
       .where('id', '=', row.id).where('version', '=', row.version).returningAll().executeTakeFirst();
     if (!updated) throw new Error(`saga ${row.id} changed concurrently (version ${row.version}); the message will be retried`);
@@ -339,13 +359,13 @@ export class SagaEngine {
     const failedData = step.onFailure?.(data, reason) ?? data;
     const failing = { failure_reason: storableReason(reason), data: JSON.stringify(failedData), attempts: 0 };
     if (!this.#definition(row).steps.some((candidate) => candidate.compensate)) {
-      await this.#end(trx, publish, await this.#save(trx, row, failing), endOfFailure({ sagaHasCompensations: false, abandonedCompensations: 0 }), failedData, cause);
+      await this.#end(trx, publish, this.#stage(row, failing), endOfFailure({ sagaHasCompensations: false, abandonedCompensations: 0 }), failedData, cause);
       return;
     }
-    const compensating = await this.#save(trx, row, {
+    const compensating = this.#stage(row, {
       ...failing, status: 'COMPENSATING', step_index: includingStep ? row.step_index : row.step_index - 1, awaiting_command_id: null, deadline_at: null,
     });
-    await this.#advance(trx, publish, compensating, failedData, cause);
+    await this.#advanceStaged(trx, publish, compensating, failedData, cause);
   }
 
   /** The current command ran into trouble (refused, dead-lettered, unanswered): resend it, compensate, or give up on it. */
@@ -375,10 +395,10 @@ export class SagaEngine {
       return;
     }
     await this.#log(trx, row, step.name, giveUp.kind === 'skip-step' ? 'abandoned' : 'compensation-abandoned', { reason: storableReason(why) });
-    const moved = await this.#save(trx, row, {
+    const moved = this.#stage(row, {
       step_index: row.step_index + (giveUp.kind === 'skip-step' ? 1 : -1), awaiting_command_id: null, deadline_at: null, attempts: 0,
     });
-    await this.#advance(trx, publish, moved, data, cause);
+    await this.#advanceStaged(trx, publish, moved, data, cause);
   }
 
   /**
@@ -415,15 +435,15 @@ export class SagaEngine {
       const next = step.onSuccess?.(data, reply.result) ?? data;
       await this.#log(trx, row, step.name, 'succeeded', reply.result);
       this.#stepDone(trx, row, step.name, 'succeeded');
-      const moved = await this.#save(trx, row, { step_index: row.step_index + 1, awaiting_command_id: null, deadline_at: null, attempts: 0, data: JSON.stringify(next) });
-      await this.#advance(trx, publish, moved, next, envelope);
+      const moved = this.#stage(row, { step_index: row.step_index + 1, awaiting_command_id: null, deadline_at: null, attempts: 0, data: JSON.stringify(next) });
+      await this.#advanceStaged(trx, publish, moved, next, envelope);
       return true;
     }
     if (reply.ok) {
       await this.#log(trx, row, step.name, 'compensated', reply.result);
       this.#stepDone(trx, row, step.name, 'compensated');
-      const moved = await this.#save(trx, row, { step_index: row.step_index - 1, awaiting_command_id: null, deadline_at: null, attempts: 0 });
-      await this.#advance(trx, publish, moved, data, envelope);
+      const moved = this.#stage(row, { step_index: row.step_index - 1, awaiting_command_id: null, deadline_at: null, attempts: 0 });
+      await this.#advanceStaged(trx, publish, moved, data, envelope);
       return true;
     }
     // A participant that dead-lettered the command says so (participant.ts): a fault, not a refusal.
@@ -468,8 +488,8 @@ export class SagaEngine {
       await this.#log(trx, row, step.name, verdict.ok ? 'event' : 'failed', { event: envelope.type, eventId: envelope.eventId, ...(verdict.ok ? {} : { reason: verdict.reason }) });
       this.#stepDone(trx, row, step.name, verdict.ok ? 'succeeded' : 'failed');
       if (verdict.ok) {
-        const moved = await this.#save(trx, row, { step_index: row.step_index + 1, deadline_at: null, data: JSON.stringify(next) });
-        await this.#advance(trx, publish, moved, next, envelope);
+        const moved = this.#stage(row, { step_index: row.step_index + 1, deadline_at: null, data: JSON.stringify(next) });
+        await this.#advanceStaged(trx, publish, moved, next, envelope);
       } else {
         await this.#fail(trx, publish, row, step, next, verdict.reason, envelope);
       }
