@@ -166,8 +166,9 @@ export class MessageConsumer {
 
   /**
    * One transaction for the run; if a handler in it fails, the batch rolls back and is split there: the records
-   * before it go again as a batch, the failing one on its own path (its retries, its dead letter), and the rest
-   * as a batch — so one bad record costs only its own handling.
+   * before it (which just ran) go again as a batch, the failing one on its own path (its retries, its dead letter),
+   * and the rest one by one — bad records come in storms (a poisoned producer, a schema change), and a storm must
+   * not cost a rolled-back batch per record.
    */
   async #handleRun(run: readonly Batched[], signal: AbortSignal, scope: RecordScope): Promise<void> {
     if (run.length === 0) return;
@@ -179,7 +180,7 @@ export class MessageConsumer {
       return;
     } catch (error) {
       this.#logger.warn({ err: error, consumerGroup: this.#options.groupId, records: run.length, failedAt: failedAt.index },
-        'batch failed and rolled back; splitting it at the failing record');
+        'batch failed and rolled back; the records before the failing one go again as a batch, the rest one by one');
     }
     const failing = run[failedAt.index];
     if (!failing) {
@@ -189,7 +190,7 @@ export class MessageConsumer {
     }
     await this.#handleRun(run.slice(0, failedAt.index), signal, scope);
     await single(failing);
-    await this.#handleRun(run.slice(failedAt.index + 1), signal, scope);
+    for (const item of run.slice(failedAt.index + 1)) await single(item);
   }
 
   /** Handles the run in one transaction; if a handler throws, `failedAt.index` says whose it was. */

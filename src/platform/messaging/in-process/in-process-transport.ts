@@ -7,16 +7,60 @@ import type {
 import { SerialQueue } from '../../utils/serial-queue.ts';
 import { PartitionWorker, type Handlers, type PartitionLog } from './partition-worker.ts';
 
+/** How long a record every consuming group has committed is kept before it may be dropped (Kafka's retention). */
+const DEFAULT_RETENTION_MS = 60_000;
+/** A partition looks for records to drop once per this many appends. */
+const TRIM_EVERY = 1_000;
+
 class Partition implements PartitionLog {
-  readonly records: IncomingRecord[] = [];
+  #records: IncomingRecord[] = [];
+  /** The offset of `#records[0]`: records before it were dropped. */
+  #start = 0n;
+  #appendsSinceTrim = 0;
   #waiters = new Set<() => void>();
+  readonly #trimBefore: () => bigint;
+  readonly #retentionMs: number;
+
+  /** `trimBefore` says the lowest offset a consuming group still needs (the log end when none consumes). */
+  constructor(trimBefore: () => bigint, retentionMs: number) {
+    this.#trimBefore = trimBefore;
+    this.#retentionMs = retentionMs;
+  }
+
+  get startOffset(): bigint { return this.#start; }
+  get endOffset(): bigint { return this.#start + BigInt(this.#records.length); }
+
+  read(from: bigint, max: number): IncomingRecord[] {
+    const index = Number(from - this.#start);
+    return index < 0 ? [] : this.#records.slice(index, index + max);
+  }
 
   append(record: OutgoingRecord, partition: number): void {
-    this.records.push({ ...record, partition, offset: BigInt(this.records.length), timestamp: Date.now() });
+    this.#records.push({ ...record, partition, offset: this.endOffset, timestamp: Date.now() });
+    if ((this.#appendsSinceTrim += 1) >= TRIM_EVERY) this.#trim();
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     // Wake consumers on a later tick, as a broker round trip would.
     setImmediate(() => { for (const wake of waiters) wake(); });
+  }
+
+  /**
+   * Bounded memory: drops the records every group has committed once they are older than the retention, as a
+   * broker's retention does (a group that was away longer starts at the oldest record kept).
+   */
+  #trim(): void {
+    this.#appendsSinceTrim = 0;
+    const needed = this.#trimBefore();
+    const cutoff = Date.now() - this.#retentionMs;
+    let drop = 0;
+    while (drop < this.#records.length) {
+      const record = this.#records[drop];
+      if (!record || record.offset >= needed || record.timestamp >= cutoff) break;
+      drop += 1;
+    }
+    if (drop === 0) return;
+    this.#records = this.#records.slice(drop);
+    this.#start += BigInt(drop);
   }
 
   waitForAppend(signal: AbortSignal): Promise<void> {
@@ -71,6 +115,12 @@ class ConsumerGroup {
     this.#broker = broker;
   }
 
+  /** The offset this group still needs on a partition, or null when no member of it reads the topic. */
+  neededOffset(topic: string, partition: number): bigint | null {
+    if (!this.#members.some((member) => member.topics.includes(topic))) return null;
+    return this.committed.get(partitionKey(topic, partition)) ?? 0n;
+  }
+
   join(member: Member): Promise<void> {
     return this.#queue.run(async () => {
       this.#members.push(member);
@@ -117,7 +167,13 @@ class ConsumerGroup {
         const key = partitionKey(assignment.topic, assignment.partition);
         if (member.workers.has(key)) continue;
         const log = this.#broker.partition(assignment.topic, assignment.partition);
-        const worker = new PartitionWorker(log, this.committed.get(key) ?? 0n, member.handlers, (offset) => {
+        const committed = this.committed.get(key) ?? 0n;
+        // A group that never committed starts at the oldest record kept, as on Kafka; one that had fallen behind is told.
+        if (this.committed.has(key) && committed < log.startOffset) {
+          member.logger.warn({ topic: assignment.topic, partition: assignment.partition, committedOffset: String(committed), startOffset: String(log.startOffset) },
+            'records this group had not consumed were dropped by retention; it starts at the oldest record kept');
+        }
+        const worker = new PartitionWorker(log, committed < log.startOffset ? log.startOffset : committed, member.handlers, (offset) => {
           if (offset > (this.committed.get(key) ?? 0n)) this.committed.set(key, offset);
         }, member.logger);
         member.workers.set(key, { assignment, worker });
@@ -129,6 +185,13 @@ class ConsumerGroup {
 /** An in-memory broker with Kafka's semantics for the embedded mode: topics, keyed partitions, groups, offsets. */
 export class InProcessTransport implements Transport {
   readonly kind = 'in-process' as const;
+  readonly #retentionMs: number;
+
+  /** `retentionMs`: how long a record all its groups have committed is kept (default 60 s). */
+  constructor(options: { retentionMs?: number } = {}) {
+    this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  }
+
   readonly #topics = new Map<string, Partition[]>();
   readonly #groups = new Map<string, ConsumerGroup>();
 
@@ -140,6 +203,16 @@ export class InProcessTransport implements Transport {
     const log = this.#topics.get(topic)?.[partition];
     if (!log) throw new Error(`unknown partition ${topic}[${partition}]`);
     return log;
+  }
+
+  /** The lowest offset a group reading the topic still needs; the log end when none reads it. */
+  #neededOffset(topic: string, partition: number): bigint {
+    let needed = this.partition(topic, partition).endOffset;
+    for (const group of this.#groups.values()) {
+      const offset = group.neededOffset(topic, partition);
+      if (offset !== null && offset < needed) needed = offset;
+    }
+    return needed;
   }
 
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
@@ -171,7 +244,7 @@ export class InProcessTransport implements Transport {
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     for (const spec of specs) {
       if (this.#topics.has(spec.name)) continue;
-      this.#topics.set(spec.name, Array.from({ length: spec.partitions }, () => new Partition()));
+      this.#topics.set(spec.name, Array.from({ length: spec.partitions }, (_, partition) => new Partition(() => this.#neededOffset(spec.name, partition), this.#retentionMs)));
     }
   }
 
@@ -183,7 +256,7 @@ export class InProcessTransport implements Transport {
     const committed = this.#groups.get(groupId)?.committed ?? new Map<string, bigint>();
     return topics.flatMap((topic) => (this.#topics.get(topic) ?? []).map((log, partition) => {
       const committedOffset = committed.get(partitionKey(topic, partition)) ?? 0n;
-      const endOffset = BigInt(log.records.length);
+      const endOffset = log.endOffset;
       return { topic, partition, committedOffset, endOffset, lag: endOffset - committedOffset };
     }));
   }

@@ -3,7 +3,11 @@ import type { IncomingRecord, SubscribeOptions } from '../transport.ts';
 import { handleInPlace, nextRunLength } from '../handle-in-place.ts';
 
 export interface PartitionLog {
-  readonly records: IncomingRecord[];
+  /** The oldest offset kept and the next offset to be appended. */
+  readonly startOffset: bigint;
+  readonly endOffset: bigint;
+  /** Up to `max` records from offset `from` on. */
+  read(from: bigint, max: number): IncomingRecord[];
   /** Resolves when a record is appended (or `signal` aborts). */
   waitForAppend(signal: AbortSignal): Promise<void>;
 }
@@ -35,13 +39,17 @@ export class PartitionWorker {
   async #run(position: bigint): Promise<void> {
     const stopping = this.#stopping.signal;
     while (!stopping.aborted) {
-      const start = Number(position);
-      const length = nextRunLength(this.#handlers, this.#log.records.length - start);
+      const length = nextRunLength(this.#handlers, Number(this.#log.endOffset - position));
       if (length === 0) {
         await this.#log.waitForAppend(stopping);
         continue;
       }
-      const run = this.#log.records.slice(start, start + length);
+      const run = this.#log.read(position, length);
+      if (run.length === 0) {
+        // Dropped by retention while no member read it: go on from the oldest record kept.
+        position = this.#log.startOffset;
+        continue;
+      }
       if (!(await handleInPlace(this.#handlers, run, stopping, this.#abandon.signal, this.#logger))) return;
       position += BigInt(run.length);
       this.#commit(position);
