@@ -30,3 +30,9 @@ export async function claimInboxBatch(
     .returning('event_id').execute();
   return new Set(inserted.map((row) => row.event_id));
 }
+
+/** Gives back claims taken in this transaction for events a batch did not reach (they come again, unhandled). */
+export async function releaseInboxClaims(trx: Kysely<unknown>, schema: string, consumerGroup: string, eventIds: readonly string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await platformDb(trx, schema).deleteFrom('inbox').where('consumer_group', '=', consumerGroup).where('event_id', 'in', eventIds).execute();
+}

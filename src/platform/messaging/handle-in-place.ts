@@ -16,8 +16,9 @@ export function nextRunLength(options: Pick<SubscribeOptions, 'batchHandler' | '
  * Runs the handler until it resolves, retrying a rejection in place with backoff
  * — a record is never skipped. `records` is one record for `handler`, or a run of
  * a partition's consecutive records for `batchHandler` (retried as the same run).
- * Returns false when the worker stopped (or abandoned the run) first: the caller
- * must then not commit its offsets.
+ * Returns how many leading records were handled (a batch handler may stop
+ * early), or null when the worker stopped (or abandoned the run) first: the
+ * caller must then not commit their offsets.
  *
  * The handler's signal is `stopping`: a handler that is only waiting (a retry
  * delay, a pause between attempts) gives up at once on stop and leaves its
@@ -27,15 +28,17 @@ export function nextRunLength(options: Pick<SubscribeOptions, 'batchHandler' | '
  */
 export async function handleInPlace(
   options: Pick<SubscribeOptions, 'handler' | 'batchHandler'>, records: readonly IncomingRecord[], stopping: AbortSignal, abandon: AbortSignal, logger: Logger,
-): Promise<boolean> {
+): Promise<number | null> {
   const first = records[0];
-  if (!first) return !abandon.aborted;
+  if (!first) return abandon.aborted ? null : 0;
   const { batchHandler, handler } = options;
-  const deliver = batchHandler ? () => batchHandler(records, stopping, plainScope) : () => handler(first, stopping);
+  const deliver = batchHandler
+    ? async () => Math.min(records.length, (await batchHandler(records, stopping, plainScope)) ?? records.length)
+    : async () => { await handler(first, stopping); return 1; };
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await deliver();
-      return !abandon.aborted;
+      const handled = await deliver();
+      return abandon.aborted ? null : handled;
     } catch (error) {
       const where = {
         topic: first.topic, partition: first.partition, offset: first.offset.toString(), eventId: first.headers['paysaga-event-id'] ?? null,
@@ -43,13 +46,13 @@ export async function handleInPlace(
       };
       if (stopping.aborted) {
         logger.info({ ...where, err: error }, 'record left uncommitted on stop; it will be delivered again');
-        return false;
+        return null;
       }
       const delayMs = backoffDelay(attempt, { initialMs: 50, maxMs: 2_000 });
       // The partition waits on this record (it is never skipped): an operator must see why.
       logger.error({ ...where, err: error, attempt: attempt + 1, retryInMs: delayMs }, 'record handler rejected; the partition waits and retries it');
       await sleep(delayMs, stopping);
-      if (stopping.aborted) return false;
+      if (stopping.aborted) return null;
     }
   }
 }

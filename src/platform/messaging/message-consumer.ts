@@ -5,7 +5,7 @@ import type { EventDefinition } from '../../contracts/define-event.ts';
 import type { Envelope } from '../../contracts/envelope.ts';
 import { baseTopicOf, deadLetterTopicOf, retryTopicOf } from '../../contracts/topics.ts';
 import { platformDb } from '../database/platform-tables.ts';
-import { claimInbox, claimInboxBatch } from '../inbox/inbox.ts';
+import { claimInbox, claimInboxBatch, releaseInboxClaims } from '../inbox/inbox.ts';
 import { addLogFields, envelopeFields, incomingMessageFields, withLogFields } from '../observability/log-context.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { enqueueEvents, enqueueRecords, type OutboxMessage } from '../outbox/outbox.ts';
@@ -58,6 +58,12 @@ export interface MessageConsumerOptions {
    * handled one by one, so one bad record costs only its own retries.
    */
   maxBatch?: number;
+  /**
+   * How long one batch may keep going (default 50 ms): past it the batch commits what it handled and the rest
+   * come in the next, so a slow handler does not hold its transaction, its locks (and PGlite's one connection)
+   * for a whole backlog, and a stop waits for one record, not a batch.
+   */
+  batchBudgetMs?: number;
   /** Every line it writes about a record carries the record's fields (eventId, type, correlationId, …, consumer group). */
   logger?: Logger;
 }
@@ -69,6 +75,8 @@ interface Batched {
   record: IncomingRecord;
   envelope: Envelope;
   handler: AnyHandler;
+  /** Its place in the records handed over. */
+  position: number;
 }
 
 class AbortedWhileWaiting extends Error {}
@@ -97,11 +105,13 @@ export class MessageConsumer {
   readonly #handlers = new Map<string, AnyHandler>();
   readonly #deadLetterHandlers = new Map<string, DeadLetterHandler<unknown>>();
   readonly #topics = new Set<string>();
+  readonly #batchBudgetMs: number;
   #subscription: Subscription | null = null;
 
   constructor(options: MessageConsumerOptions) {
     this.#options = options;
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#batchBudgetMs = options.batchBudgetMs ?? 50;
     this.#logger = options.logger ?? fallbackLogger();
   }
 
@@ -146,70 +156,97 @@ export class MessageConsumer {
   /**
    * A run of one partition's records: consecutive records with a handler go through in one transaction; a
    * record that needs its own path (a delayed retry waiting for its time, an undecodable one) is handled on its
-   * own, in its place, so the partition's order holds.
+   * own, in its place, so the partition's order holds. Resolves with how many leading records were handled: a
+   * batch stops early once it has spent its time budget or a stop began, and the rest come again.
    */
-  async #processBatch(records: readonly IncomingRecord[], signal: AbortSignal, scope: RecordScope): Promise<void> {
+  async #processBatch(records: readonly IncomingRecord[], signal: AbortSignal, scope: RecordScope): Promise<number> {
+    const started = performance.now();
     let run: Batched[] = [];
-    for (const record of records) {
+    const flush = async (): Promise<number | null> => {
+      const handled = await this.#handleRun(run, signal, scope, started);
+      const stoppedAt = handled < run.length ? run[handled]?.position ?? null : null;
+      run = [];
+      return stoppedAt;
+    };
+    for (const [position, record] of records.entries()) {
       const decoded = record.topic.endsWith('.retry') ? null : decodeEnvelope(record.value);
       if (decoded?.ok) {
         const handler = this.#handlers.get(decoded.envelope.type);
-        if (handler) run.push({ record, envelope: decoded.envelope, handler });
+        if (handler) run.push({ record, envelope: decoded.envelope, handler, position });
         continue; // without a handler: another type on a shared topic, not this group's business
       }
-      await this.#handleRun(run, signal, scope);
-      run = [];
+      const stoppedAt = await flush();
+      if (stoppedAt !== null) return stoppedAt;
+      if (position > 0 && this.#pastBudget(started, signal)) return position;
       await scope(record, () => this.#processOne(record, signal));
     }
-    await this.#handleRun(run, signal, scope);
+    return (await flush()) ?? records.length;
+  }
+
+  #pastBudget(started: number, signal: AbortSignal): boolean {
+    return signal.aborted || performance.now() - started >= this.#batchBudgetMs;
   }
 
   /**
    * One transaction for the run; if a handler in it fails, the batch rolls back and is split there: the records
    * before it (which just ran) go again as a batch, the failing one on its own path (its retries, its dead letter),
    * and the rest one by one — bad records come in storms (a poisoned producer, a schema change), and a storm must
-   * not cost a rolled-back batch per record.
+   * not cost a rolled-back batch per record. Resolves with how many of the run were handled (at least one).
    */
-  async #handleRun(run: readonly Batched[], signal: AbortSignal, scope: RecordScope): Promise<void> {
-    if (run.length === 0) return;
+  async #handleRun(run: readonly Batched[], signal: AbortSignal, scope: RecordScope, started: number): Promise<number> {
+    if (run.length === 0) return 0;
     const single = (item: Batched): Promise<void> => scope(item.record, () => this.#processOne(item.record, signal));
-    if (run.length === 1 && run[0]) return single(run[0]);
+    const singles = async (items: readonly Batched[]): Promise<number> => {
+      for (const [index, item] of items.entries()) {
+        if (index > 0 && this.#pastBudget(started, signal)) return index;
+        await single(item);
+      }
+      return items.length;
+    };
+    if (run.length === 1) return singles(run);
     const failedAt = { index: -1 };
     try {
-      await this.#runBatch(run, scope, failedAt);
-      return;
+      return await this.#runBatch(run, scope, failedAt, signal, started);
     } catch (error) {
       this.#logger.warn({ err: error, consumerGroup: this.#options.groupId, records: run.length, failedAt: failedAt.index },
         'batch failed and rolled back; the records before the failing one go again as a batch, the rest one by one');
     }
     const failing = run[failedAt.index];
-    if (!failing) {
-      // The claim, the outbox insert or the commit failed, not a handler: each record on its own.
-      for (const item of run) await single(item);
-      return;
-    }
-    await this.#handleRun(run.slice(0, failedAt.index), signal, scope);
+    // The claim, the outbox insert or the commit failed, not a handler: each record on its own.
+    if (!failing) return singles(run);
+    const before = await this.#handleRun(run.slice(0, failedAt.index), signal, scope, started);
+    if (before < failedAt.index) return before;
     await single(failing);
-    for (const item of run.slice(failedAt.index + 1)) await single(item);
+    return failedAt.index + 1 + await singles(run.slice(failedAt.index + 1));
   }
 
-  /** Handles the run in one transaction; if a handler throws, `failedAt.index` says whose it was. */
-  async #runBatch(run: readonly Batched[], scope: RecordScope, failedAt: { index: number }): Promise<void> {
+  /**
+   * Handles the run in one transaction and resolves with how many of it were handled: it stops early (at least one
+   * handled) once the time budget is spent or a stop began, and gives the claims of the rest back before committing.
+   * If a handler throws, `failedAt.index` says whose it was.
+   */
+  async #runBatch(run: readonly Batched[], scope: RecordScope, failedAt: { index: number }, signal: AbortSignal, started: number): Promise<number> {
     const { db, schema, groupId, observer } = this.#options;
-    const started = performance.now();
+    const batchStarted = performance.now();
     const outgoing: OutboxMessage[] = [];
     const committed: (() => void)[] = [];
     const handledIn = new Map<Batched, number>();
+    let consumed = run.length;
     await db.transaction().execute(async (trx) => {
       outgoing.length = 0;
       committed.length = 0;
       handledIn.clear();
       failedAt.index = -1;
+      consumed = run.length;
       const claimed = await claimInboxBatch(trx, schema, groupId, run.map(({ record, envelope }) => ({ eventId: envelope.eventId, topic: baseTopicOf(record.topic) })));
       const context = (record: IncomingRecord): HandlerContext => ({
         trx, record, publish: (...messages) => { outgoing.push(...messages); }, afterCommit: (task) => { committed.push(task); },
       });
       for (const [index, item] of run.entries()) {
+        if (index > 0 && this.#pastBudget(started, signal)) {
+          consumed = index;
+          break;
+        }
         if (!claimed.delete(item.envelope.eventId)) continue; // handled before, or a second copy in this batch
         const handlerStarted = performance.now();
         failedAt.index = index;
@@ -220,15 +257,17 @@ export class MessageConsumer {
         handledIn.set(item, performance.now() - handlerStarted);
         failedAt.index = -1;
       }
+      // Stopped early: the records not reached are not handled, so their claims must not commit.
+      if (claimed.size > 0) await releaseInboxClaims(trx, schema, groupId, [...claimed]);
       // Handlers publish only through `publish`, so one insert at the end keeps their order.
       await enqueueEvents(trx, schema, outgoing);
     });
     if (outgoing.length > 0) this.#options.onOutboxWrite?.();
     for (const task of committed) task();
     // Each record's time is its handler's plus its share of what the batch spent around them (claim, insert, commit).
-    const shared = handledIn.size === 0 ? 0 : (performance.now() - started - [...handledIn.values()].reduce((a, b) => a + b, 0)) / handledIn.size;
+    const shared = handledIn.size === 0 ? 0 : (performance.now() - batchStarted - [...handledIn.values()].reduce((a, b) => a + b, 0)) / handledIn.size;
     const debug = this.#logger.isLevelEnabled('debug');
-    for (const item of run) {
+    for (const item of run.slice(0, consumed)) {
       const handlerMs = handledIn.get(item);
       const fields = debug ? { ...incomingMessageFields(item.record, groupId), ...envelopeFields(item.envelope) } : {};
       if (handlerMs === undefined) {
@@ -240,6 +279,7 @@ export class MessageConsumer {
       if (debug) this.#logger.debug({ ...fields, durationMs: Math.round(durationMs * 10) / 10, batch: run.length }, 'handled');
       observer?.handled?.(item.record, item.envelope, durationMs);
     }
+    return consumed;
   }
 
   async #process(record: IncomingRecord, signal: AbortSignal): Promise<void> {

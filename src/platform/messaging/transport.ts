@@ -11,7 +11,8 @@
  *   partitions are handled concurrently;
  * - a subscriber that gives a batch handler may be handed a run of a partition's
  *   consecutive records at once (what is waiting, up to `maxBatch`), still in
- *   offset order, and the run's offsets are committed together once it resolved;
+ *   offset order, and the offsets of the records it says it handled are
+ *   committed together once it resolved (the others come again next);
  * - an offset is committed only after the handler resolved; a rejected handler
  *   is retried in place (never skipped), and a record whose handler had not
  *   resolved when its member went away is redelivered to the next owner;
@@ -46,10 +47,12 @@ export type RecordHandler = (record: IncomingRecord, signal: AbortSignal) => Pro
 export type RecordScope = <T>(record: IncomingRecord, work: () => Promise<T>) => Promise<T>;
 
 /**
- * Called with a run of one partition's consecutive records (one or more, in offset order); its offsets are
- * committed once it resolves, and a rejection retries the same run in place. `signal` is the record handler's.
+ * Called with a run of one partition's consecutive records (one or more, in offset order). It resolves with how
+ * many leading records it handled (all when it resolves with nothing): their offsets are committed, the rest are
+ * handed over again next (a handler may stop early: a time budget spent, a stop begun). A rejection retries the
+ * same run in place. `signal` is the record handler's.
  */
-export type BatchHandler = (records: readonly IncomingRecord[], signal: AbortSignal, scope: RecordScope) => Promise<void>;
+export type BatchHandler = (records: readonly IncomingRecord[], signal: AbortSignal, scope: RecordScope) => Promise<number | void>;
 
 /** The scope of an adapter that adds nothing around a record. */
 export const plainScope: RecordScope = (_record, work) => work();

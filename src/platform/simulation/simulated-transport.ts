@@ -121,8 +121,9 @@ export class SimulatedTransport implements Transport {
     const records = log.slice(Number(offset), Number(offset) + wanted);
     const [first] = records;
     if (!first) throw new Error(`no record at ${topic}[${partition}]@${offset}`);
+    let handled = 1;
     try {
-      if (records.length > 1 && member.batchHandler) await member.batchHandler(records, NEVER, plainScope);
+      if (records.length > 1 && member.batchHandler) handled = Math.min(records.length, (await member.batchHandler(records, NEVER, plainScope)) ?? records.length);
       else await member.handler(first, NEVER);
     } catch (error) {
       // Kafka keeps the offset: the records come again (the consumer's own in-place retries already ran).
@@ -132,9 +133,9 @@ export class SimulatedTransport implements Transport {
     if (options.commit && !options.redeliver) {
       let group = this.#committed.get(groupId);
       if (!group) this.#committed.set(groupId, group = new Map<string, bigint>());
-      group.set(keyOf(topic, partition), offset + BigInt(records.length));
+      group.set(keyOf(topic, partition), offset + BigInt(handled));
     }
-    return { outcome: 'handled', records: records.length };
+    return { outcome: 'handled', records: handled };
   }
 
   /** Whether the group has committed at least one record of the partition (so a duplicate can be handed out). */

@@ -181,6 +181,27 @@ export function transportContract(adapter: string, open: () => Promise<Transport
       assert.deepEqual(runs.flat(), ['a', 'b', 'c', 'd']);
     });
 
+    test('a batch handler that handles only a prefix gets the rest next: in order, none lost, none twice', async () => {
+      const topic = await topicWith(1);
+      const values = Array.from({ length: 12 }, (_, index) => String(index));
+      await transport.publish(values.map((value) => record(topic, 'k', value)));
+      const handled: string[] = [];
+      const subscription = await transport.subscribe({
+        groupId: uniqueName('g'), topics: [topic], maxBatch: 5,
+        handler: async () => { throw new Error('a batch subscriber is handed runs, never single records'); },
+        // Handles at most two of each run, then says so.
+        batchHandler: async (records) => {
+          const taken = records.slice(0, 2);
+          handled.push(...taken.map((incoming) => incoming.value.toString()));
+          return taken.length;
+        },
+      });
+      subscriptions.push(subscription);
+      await eventually('all 12', () => handled.length >= 12);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(handled, values);
+    });
+
     test('reports lag per partition', async () => {
       const topic = await topicWith(1);
       await transport.publish(Array.from({ length: 4 }, (_, index) => record(topic, 'k', String(index))));

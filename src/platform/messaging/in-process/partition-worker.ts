@@ -50,8 +50,10 @@ export class PartitionWorker {
         position = this.#log.startOffset;
         continue;
       }
-      if (!(await handleInPlace(this.#handlers, run, stopping, this.#abandon.signal, this.#logger))) return;
-      position += BigInt(run.length);
+      const handled = await handleInPlace(this.#handlers, run, stopping, this.#abandon.signal, this.#logger);
+      if (handled === null) return;
+      if (handled === 0) continue;
+      position += BigInt(handled);
       this.#commit(position);
     }
   }

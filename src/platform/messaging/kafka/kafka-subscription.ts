@@ -66,9 +66,15 @@ class PartitionQueue {
       owner.released(run.length);
       if (this.#revoked || owner.stopping.aborted) return;
       const handled = await handleInPlace(owner.subscribed, run.map(toIncoming), owner.stopping, owner.abandon, owner.logger);
-      if (!handled || this.#revoked) return;
-      // Committing the run's last offset commits the ones before it.
-      owner.track(run.at(-1)?.commit());
+      if (handled === null || this.#revoked) return;
+      // What the batch handler left goes first in the next run.
+      const left = run.slice(handled);
+      if (left.length > 0) {
+        this.#pending.unshift(...left);
+        owner.retained(left.length);
+      }
+      // Committing the last handled offset commits the ones before it.
+      if (handled > 0) owner.track(run[handled - 1]?.commit());
     }
   }
 
@@ -210,6 +216,11 @@ export class KafkaSubscription implements Subscription {
     this.#buffered += 1;
     if (this.#buffered >= BUFFER_HIGH_WATER) this.#stream?.pause();
     queue.push(message);
+  }
+
+  /** Records handed back to a queue after a batch handler stopped early. */
+  retained(count: number): void {
+    this.#buffered += count;
   }
 
   released(count: number): void {
