@@ -160,7 +160,9 @@ export class MessageConsumer {
    * batch stops early once it has spent its time budget or a stop began, and the rest come again.
    */
   async #processBatch(records: readonly IncomingRecord[], signal: AbortSignal, scope: RecordScope): Promise<number> {
-    const started = performance.now();
+    // The platform's clock, not performance.now(): under the simulation's virtual clock where a batch stops is
+    // part of the run, and must replay the same.
+    const started = now();
     let run: Batched[] = [];
     const flush = async (): Promise<number | null> => {
       const handled = await this.#handleRun(run, signal, scope, started);
@@ -184,7 +186,7 @@ export class MessageConsumer {
   }
 
   #pastBudget(started: number, signal: AbortSignal): boolean {
-    return signal.aborted || performance.now() - started >= this.#batchBudgetMs;
+    return signal.aborted || now() - started >= this.#batchBudgetMs;
   }
 
   /**
