@@ -47,7 +47,8 @@ export function registerChaosCommand(program: Command): void {
     .option('--brokers <n>', 'Kafka nodes: 1, or 3 (adds the one-node-down fault)', positive('--brokers'), 3)
     .option('--plan <plan>', 'full (every fault) or ci (one of each family)', 'full')
     .option('--min-faults <n>', 'faults injected at the least (the plan repeats)', positive('--min-faults'), 0)
-    .option('--base-port <port>', 'first of the ports this run uses (+0 … +45)', positive('--base-port'), 47100)
+    // Below Linux's ephemeral range (32768–60999 by default): a port freed by kill -9 stays free for the restart.
+    .option('--base-port <port>', 'first of the ports this run uses (+0 … +45), best below the ephemeral range', positive('--base-port'), 27_100)
     .option('--down-ms <ms>', 'how long a killed process or stopped broker stays down', positive('--down-ms'), 3_000)
     .option('--window-ms <ms>', 'how long a gateway fault or an extra instance lasts', positive('--window-ms'), 8_000)
     .option('--pause-ms <ms>', 'quiet time between faults', positive('--pause-ms'), 4_000)

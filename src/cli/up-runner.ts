@@ -7,6 +7,7 @@ import { createFrontDoor, fetchOpenApi, type OpenApiDocument, type Upstream } fr
 import { backoffDelay } from '../platform/utils/backoff.ts';
 import { sleep } from '../platform/utils/sleep.ts';
 import { SERVICE_NAMES } from './compose.ts';
+import { ephemeralPortRange, overlapsEphemeral } from './ports.ts';
 import { checkoutWalkthrough } from './start.ts';
 
 /** The port each service listens on in `paysaga up` (base + position). */
@@ -87,6 +88,10 @@ export async function runUp(options: { port: number; basePort: number; gatewayPo
   const secrets = upSecrets(config);
   const { port: frontPort, basePort: base, gatewayPort } = options;
   const ports = servicePorts(base);
+  const range = ephemeralPortRange();
+  const restarted = [...Object.values(ports), gatewayPort].filter((port) => overlapsEphemeral(port, 1, range));
+  // A crashed process is started again on its port; in the ephemeral range an outgoing connection may hold it by then.
+  if (restarted.length > 0) console.error(`paysaga up: warning: ports ${restarted.join(', ')} are in the ephemeral range ${range.low}–${range.high}; a restarted process may find its port taken (choose ports below ${range.low})`);
   const stripeNone = { STRIPE_API_KEY: null, STRIPE_WEBHOOK_SECRET: null };
   const processes: Supervised[] = [
     { label: 'gateway', args: ['gateway', '--port', String(gatewayPort), '--webhook-url', `http://127.0.0.1:${ports.payment}/webhooks/stripe`], env: { ...stripeNone, AUTH_SECRET_PREVIOUS: null, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret }, child: null, quickExits: 0 },

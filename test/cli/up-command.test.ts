@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SERVICE_NAMES } from '../../src/cli/compose.ts';
 import { eventually, kafkaBrokers, postgresUrl, testSecrets, uniqueName } from '../support/env.ts';
-import { freePort, portFree } from '../support/ports.ts';
+import { freePort, freePortBlock } from '../support/ports.ts';
 import { assertValidExposition } from '../support/promtool.ts';
 
 /** Seven consecutive free ports (six services and the gateway), found by trying a few random bases. */
-async function freeRange(size: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const free = await Promise.all(Array.from({ length: size }, (_, offset) => portFree(base + offset)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free port range');
-}
-
 const root = join(import.meta.dirname, '..', '..');
 type Json = Record<string, unknown>;
 
@@ -59,7 +50,7 @@ async function everyRouteThroughFrontDoor(front: string, base: number, token: st
 }
 
 test('paysaga up starts every service as its own process behind one front door whose banner is true, restarts one that dies, and stops them all on SIGTERM', async () => {
-  const base = await freeRange(SERVICE_NAMES.length + 1);
+  const base = await freePortBlock(SERVICE_NAMES.length + 1);
   const frontPort = await freePort();
   const { AUTH_SECRET } = testSecrets();
   const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['src/cli/main.ts', 'up', '--port', String(frontPort), '--base-port', String(base), '--gateway-port', String(base + SERVICE_NAMES.length)], {
@@ -101,7 +92,9 @@ test('paysaga up starts every service as its own process behind one front door w
     await assertValidExposition(await (await fetch(`http://127.0.0.1:${base + SERVICE_NAMES.length}/metrics`)).text(), 'the gateway process of paysaga up');
 
     await eventually('the front door banner', () => output.includes('Ctrl-C stops everything gracefully.'), 60_000);
-    const banner = output.slice(output.indexOf('paysaga up: front door'));
+    // The banner is one write; its children's own banners may be relayed before or after it.
+    const bannerStart = output.indexOf('paysaga up: front door');
+    const banner = output.slice(bannerStart, output.indexOf('Ctrl-C stops everything gracefully.', bannerStart));
     const front = `http://127.0.0.1:${frontPort}`;
     assert.match(banner, new RegExp(`API: +${front} `));
     const dashboardUrl = /dashboard: +(\S+)/.exec(banner)?.[1] ?? '';
@@ -139,7 +132,7 @@ test('paysaga up starts every service as its own process behind one front door w
 });
 
 test('paysaga up gives up on a process that keeps dying at start: everything stops, exit code 1, the cause printed', async () => {
-  const base = await freeRange(SERVICE_NAMES.length + 1);
+  const base = await freePortBlock(SERVICE_NAMES.length + 1);
   const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['src/cli/main.ts', 'up', '--port', String(await freePort()), '--base-port', String(base), '--gateway-port', String(base + SERVICE_NAMES.length)], {
     cwd: root,
     // A database that does not exist: every service fails at start, every time.

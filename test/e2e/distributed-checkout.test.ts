@@ -6,7 +6,8 @@ import { startGatewaySimulator, type GatewaySimulator } from '../../src/gateway/
 import { eventually, kafkaBrokers, postgresUrl, testSecrets, uniqueName } from '../support/env.ts';
 import { checkoutScenarios } from './checkout-scenarios.ts';
 import { MarketplaceClient, PIZZA } from './marketplace-client.ts';
-import { freePort, ServiceProcess } from './service-processes.ts';
+import { freePortBlock } from '../support/ports.ts';
+import { ServiceProcess } from './service-processes.ts';
 
 type Json = Record<string, unknown>;
 const SERVICES = ['payment', 'order', 'inventory', 'delivery', 'notification', 'saga'] as const;
@@ -20,6 +21,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
   let simulator: GatewaySimulator;
   let client: MarketplaceClient;
   let env: NodeJS.ProcessEnv;
+  let ports = 0;
 
   before(async () => {
     simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: WEBHOOK_SECRET, webhookRetry: { attempts: 8, baseDelayMs: 200, maxDelayMs: 2_000 } });
@@ -28,7 +30,9 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
       AUTH_SECRET, STRIPE_API_KEY, STRIPE_API_BASE: simulator.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, CHECKOUT_PAYMENT_DEADLINE_MS: '300000',
       SAGA_COMMAND_TIMEOUT_MS: '20000', NOTIFICATION_LOG_FILE: '/dev/null', DATABASE_MAX_CONNECTIONS: '6', PAYMENT_RECONCILE_AFTER_MS: '3000', PAYMENT_RECONCILE_INTERVAL_MS: '1000',
     };
-    for (const name of SERVICES) processes.set(name, new ServiceProcess(name, await freePort(), env));
+    // Killed processes start again on their ports: a block below the ephemeral range, so no connection takes one meanwhile.
+    ports = await freePortBlock(SERVICES.length + 1);
+    for (const [index, name] of SERVICES.entries()) processes.set(name, new ServiceProcess(name, ports + index, env));
     // Schemas are created by the first start of each service; start them one by one so the migrations never race.
     for (const service of processes.values()) await service.start();
     const url = (name: Name): string => processes.get(name)?.url ?? '';
@@ -96,7 +100,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
   });
 
   test('scale-out: two inventory instances share the partitions; killing one mid-saga completes every saga once', async () => {
-    extraInventory = new ServiceProcess('inventory', await freePort(), env);
+    extraInventory = new ServiceProcess('inventory', ports + SERVICES.length, env);
     await extraInventory.start();
     const before = await client.available(PIZZA.productId);
     const checkouts = await Promise.all(Array.from({ length: 12 }, () => client.checkout(1)));

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startChild, waitUntilReady, type ChildProgram } from './child-program.ts';
+import { freePortBlock } from '../ports.ts';
+import { SERVICE_NAMES } from '../service-names.ts';
 import { servicePorts } from '../up-runner.ts';
 import { listenerOf, paysagaRootOf, processTree } from './proc-stats.ts';
 
@@ -50,8 +52,10 @@ export async function startEmbedded(): Promise<StartedTarget> {
 export async function startDistributed(options: { databaseUrl: string; kafkaBrokers: string[] }): Promise<StartedTarget> {
   const databaseUrl = await ensureDatabase(options.databaseUrl, 'paysaga_bench');
   const namespace = `bench_${randomBytes(3).toString('hex')}`;
-  const [port, gatewayPort] = [await freePort(), await freePort()];
-  const basePort = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
+  // paysaga up restarts a service (or the gateway simulator) that dies on its port: a block below the ephemeral range stays free for it.
+  const basePort = await freePortBlock(SERVICE_NAMES.length + 1);
+  const gatewayPort = basePort + SERVICE_NAMES.length;
   const authSecret = secret();
   const child = startChild('paysaga up', process.execPath, [MAIN, 'up', '--port', String(port), '--base-port', String(basePort), '--gateway-port', String(gatewayPort)], {
     ...QUIET, AUTH_SECRET: authSecret, KAFKA_BROKERS: options.kafkaBrokers.join(','), DATABASE_URL: databaseUrl, PAYSAGA_NAMESPACE: namespace,

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { childEnvironment } from '../../platform/config.ts';
 import { sleep } from '../../platform/utils/sleep.ts';
+
+export { freePort } from '../ports.ts';
 
 /** A process the bench started: its pid (measured), the tail of its output (for errors) and a bounded stop. */
 export interface ChildProgram {
@@ -34,19 +35,6 @@ export function startChild(label: string, command: string, args: readonly string
       }
     },
   };
-}
-
-/** A free loopback port (the OS picks it; free when this returns). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls `url` until it answers 200, the child exits, or `timeoutMs` passes. */

@@ -17,6 +17,7 @@ import { runLoad, type SagaMix, type SagaRecord } from '../load/load-driver.ts';
 import { ciFaultPlan, fullFaultPlan, type Fault, type FaultTargets, type FaultTiming } from './fault-plan.ts';
 import { startKafkaCluster, type KafkaCluster } from './kafka-cluster.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
+import { busyPorts, ephemeralPortRange, overlapsEphemeral } from '../ports.ts';
 import { ServiceInstance } from './service-fleet.ts';
 
 export interface ChaosOptions {
@@ -102,6 +103,22 @@ async function publishPoison(transport: Transport): Promise<number> {
  * load driver runs sagas while the faults are injected one after another;
  * then the system is left to settle and the auditor reads the books.
  */
+/** How many ports from --base-port a run may use (+0 … +45). */
+export const CHAOS_PORT_SPAN = 46;
+
+/**
+ * Refuses ports something holds, and warns when they lie in the ephemeral range: every one of them is bound again
+ * after a kill -9 or a restart, and meanwhile any outgoing connection on the machine may take it.
+ */
+async function checkPorts(basePort: number, ports: readonly number[], log: (line: string) => void): Promise<void> {
+  const range = ephemeralPortRange();
+  if (overlapsEphemeral(basePort, CHAOS_PORT_SPAN, range)) {
+    log(`chaos: warning: ports ${basePort}–${basePort + CHAOS_PORT_SPAN - 1} meet the ephemeral range ${range.low}–${range.high}; a port freed by a fault may be taken by an outgoing connection before its process starts again (a --base-port below ${range.low - CHAOS_PORT_SPAN} avoids it)`);
+  }
+  const busy = await busyPorts(ports);
+  if (busy.length > 0) throw new Error(`ports in use: ${busy.join(', ')}; choose another --base-port`);
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const began = performance.now();
   const log = (line: string): void => { options.log(line); };
@@ -120,6 +137,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const extras = new Set<ServiceInstance>();
   try {
     log(`chaos: namespace ${namespace}, logs in ${logDir}`);
+    await checkPorts(options.basePort, [port(0), ...Array.from({ length: 2 * options.kafkaNodes }, (_, index) => port(10 + index)), port(20), port(21), ...SERVICE_NAMES.flatMap((service) => [servicePort(service), servicePort(service, true)])], log);
     postgres = await startPrivatePostgres(port(0));
     log(`chaos: private PostgreSQL on ${postgres.port}`);
     kafka = await startKafkaCluster({ port: port(10), nodes: options.kafkaNodes });

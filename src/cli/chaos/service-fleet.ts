@@ -15,6 +15,8 @@ export class ServiceInstance {
   readonly #env: Record<string, string | null>;
   readonly #log: WriteStream;
   #child: ChildProcess | null = null;
+  /** The last of its output, for the error when it exits while starting. */
+  #tail = '';
 
   constructor(service: ServiceName, port: number, label: string, env: Record<string, string | null>, logDir: string) {
     this.service = service;
@@ -34,13 +36,17 @@ export class ServiceInstance {
     this.#child = child;
     child.stdout?.pipe(this.#log, { end: false });
     child.stderr?.pipe(this.#log, { end: false });
+    this.#tail = '';
+    const keep = (chunk: Buffer): void => { this.#tail = (this.#tail + chunk.toString()).slice(-4_000); };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     child.once('exit', (code, signal) => {
       this.#log.write(`\n[chaos] ${this.label} exited with ${signal ?? code}\n`);
       if (this.#child === child) this.#child = null;
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.#child !== child) throw new Error(`${this.label} exited while starting (see its log)`);
+      if (this.#child !== child) throw new Error(`${this.label} exited while starting; the end of its output:\n${this.#tail.trimEnd()}`);
       const ready = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.status === 200, () => false); // not logged: a process still starting does not answer; the loop asks again until its deadline
       if (ready) return;
       await sleep(250);

@@ -23,7 +23,7 @@ function runChaosCli(args: string[]): Promise<{ code: number | null; stdout: str
 // process, checkouts, declines, cancellations and refunds under load while one fault of each family runs, then the
 // auditor. About 3.5 minutes on a quiet 2-core machine; the timeout leaves room for a loaded CI machine.
 test('the fault suite (CI plan) leaves books with 0 violations after kill -9, broker and PostgreSQL restarts, gateway and webhook faults, poison and a rebalance', { timeout: 40 * 60_000 }, async () => {
-  const run = await runChaosCli(['--plan', 'ci', '--brokers', '1', '--sagas', '24', '--concurrency', '4', '--base-port', '47500', '--json']);
+  const run = await runChaosCli(['--plan', 'ci', '--brokers', '1', '--sagas', '24', '--concurrency', '4', '--base-port', '27500', '--json']);
   const tail = run.stderr.split('\n').slice(-40).join('\n');
   assert.ok(run.stdout.trim().startsWith('{'), `chaos printed no result (exit ${run.code}):\n${tail}`);
   const result = JSON.parse(run.stdout) as ChaosResult;
