@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually, uniqueName } from '../../support/env.ts';
 import { issueToken } from '../../../src/platform/http/auth.ts';
-import { AUTH_SECRET, openPaymentHarness, stripeOf, type PaymentHarness } from './payment-harness.ts';
+import { AUTH_SECRET, openPaymentHarness, startWebhookRecorder, stripeOf, stripeSignature, WEBHOOK_SECRET, type PaymentHarness } from './payment-harness.ts';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +41,36 @@ describe('payment service on kafka+postgres with the gateway simulator', () => {
     const correlation = new Set(h.eventsOf(orderId).map((event) => event.correlationId));
     assert.equal(correlation.size, 1, 'one correlation id for every event of the payment');
     await eventually('webhooks received and published', () => h.eventsOf(orderId).some((event) => event.type === 'PaymentWebhookReceived'));
+  });
+
+  test('a webhook that only repeats what the confirm answered costs no gateway call: the receipt it already has is not fetched again', async () => {
+    // The webhooks are caught and delivered after the confirm, so the order is fixed: confirm first, then its webhooks.
+    const recorder = await startWebhookRecorder();
+    h.simulator.setWebhookEndpoint(recorder.url, WEBHOOK_SECRET);
+    let confirmedBody: Json;
+    try {
+      const { id } = await createPayment();
+      const confirmed = await h.post(`/payments/${id}/confirm`, { paymentMethod: 'pm_card_visa' });
+      assert.equal(confirmed.status, 200, confirmed.text);
+      confirmedBody = confirmed.body;
+      await h.simulator.webhooksSettled();
+    } finally {
+      h.simulator.setWebhookEndpoint(`${h.baseUrl}/webhooks/stripe`, WEBHOOK_SECRET);
+      await recorder.close();
+    }
+    assert.match(String(confirmedBody.receiptUrl), /receipts/, 'the confirm fetched the receipt');
+    const intentId = String(confirmedBody.stripePaymentIntentId);
+    const ofThisPayment = recorder.bodies.filter((body) => body.includes(intentId));
+    assert.ok(ofThisPayment.some((body) => (JSON.parse(body) as { type: string }).type === 'payment_intent.succeeded'), 'the succeeded webhook was caught');
+    const gatewayCallsBefore = h.simulator.stats().requests;
+    for (const body of ofThisPayment) {
+      const response = await fetch(`${h.baseUrl}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(body, WEBHOOK_SECRET) }, body });
+      assert.equal(response.status, 200, await response.text());
+    }
+    assert.equal(h.simulator.stats().requests - gatewayCallsBefore, 0, 'no call to the gateway for webhooks that bring nothing new');
+    const after = await h.get(`/payments/${String(confirmedBody.id)}`);
+    assert.equal(after.body.status, 'COMPLETED');
+    assert.equal(after.body.receiptUrl, confirmedBody.receiptUrl);
   });
 
   for (const [card, declineCode] of [['pm_card_visa_chargeDeclined', 'generic_decline'], ['pm_card_visa_chargeDeclinedInsufficientFunds', 'insufficient_funds']] as const) {

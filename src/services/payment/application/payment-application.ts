@@ -72,6 +72,9 @@ function rejection(result: { ok: false; rejection: { code: string; message: stri
  * happen between transactions, each with an idempotency key derived from the
  * payment or refund id, so repeating a use case never repeats a charge.
  */
+/** What a caller already read of a payment's charge: enough to skip fetching a receipt it has. */
+export type KnownReceipt = Pick<PaymentRow, 'stripe_charge_id' | 'receipt_url'>;
+
 export class PaymentApplication {
   readonly #options: PaymentApplicationOptions;
   readonly #logger: Logger;
@@ -266,8 +269,16 @@ export class PaymentApplication {
   // ── outcomes from the gateway (confirm answer, webhook, reconciler) ───────
 
   /** Applies what the gateway says of the payment's intent; stale or repeated news changes nothing. Returns whether anything changed. */
-  async applyIntent(paymentId: string, intent: IntentView, onApplied?: (trx: Kysely<unknown>, row: PaymentRow, publish: (...messages: OutboxMessage[]) => void, changed: boolean) => Promise<void>): Promise<boolean> {
-    const receiptUrl = intent.outcome === 'succeeded' ? await this.#receiptUrl(paymentId, intent) : null;
+  /**
+   * Settles a payment by what the gateway says of its intent. `known` is the payment as the caller last read it (a
+   * webhook's lookup): a receipt already fetched for the same charge is not fetched again.
+   */
+  async applyIntent(
+    paymentId: string, intent: IntentView,
+    onApplied?: (trx: Kysely<unknown>, row: PaymentRow, publish: (...messages: OutboxMessage[]) => void, changed: boolean) => Promise<void>,
+    known?: KnownReceipt,
+  ): Promise<boolean> {
+    const receiptUrl = intent.outcome === 'succeeded' ? await this.#receiptUrl(paymentId, intent, known) : null;
     return this.#transaction(async (trx, publish) => {
       const row = await this.#locked(trx, paymentId);
       const changed = await this.#settleLocked(trx, row, intent.outcome, publish, {
@@ -307,8 +318,10 @@ export class PaymentApplication {
     return { row: updated, changed: effects.length > 0 };
   }
 
-  async #receiptUrl(paymentId: string, intent: IntentView): Promise<string | null> {
+  async #receiptUrl(paymentId: string, intent: IntentView, known: KnownReceipt | undefined): Promise<string | null> {
     if (!intent.latestChargeId) return null;
+    // The confirm's answer usually brought the receipt before the webhook saying the same: one gateway call a payment saved.
+    if (known?.receipt_url && known.stripe_charge_id === intent.latestChargeId) return known.receipt_url;
     try {
       return (await this.#options.gateway.retrieveCharge(intent.latestChargeId, { paymentId })).receiptUrl;
     } catch (error) {

@@ -61,7 +61,7 @@ export class WebhookReceiver {
         await this.#app.applyIntent(payment.id, intent, async (trx, row, publish, changed) => {
           outcome = changed ? 'applied' : 'ignored';
           await record(trx, row, publish);
-        });
+        }, payment);
         return outcome;
       }
       if (payment && event.refund) {
