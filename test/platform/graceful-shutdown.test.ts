@@ -20,7 +20,7 @@ after(() => pipe.close());
 
 async function startService(): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'slow-order-service.ts')], {
-    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), SCHEMA: pipe.schema, GROUP: group },
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: postgresUrl(), SCHEMA: pipe.schema, GROUP: group, PAYSAGA_NAMESPACE: pipe.namespace ?? '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await eventually('the service to be ready', () => new Promise<boolean>((resolve) => {

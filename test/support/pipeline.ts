@@ -3,6 +3,7 @@ import { envelopeRecord } from '../../src/platform/messaging/envelope-record.ts'
 import { paysagaTopicSpecs } from '../../src/platform/messaging/topic-specs.ts';
 import { InProcessTransport } from '../../src/platform/messaging/in-process/in-process-transport.ts';
 import { KafkaTransport } from '../../src/platform/messaging/kafka/kafka-transport.ts';
+import { NamespacedTransport } from '../../src/platform/messaging/namespaced-transport.ts';
 import type { IncomingRecord, Subscription, Transport } from '../../src/platform/messaging/transport.ts';
 import { OutboxRelay } from '../../src/platform/outbox/outbox-relay.ts';
 import { freshSchema, type TestSchema } from './database.ts';
@@ -14,6 +15,8 @@ export const STACKS: readonly Stack[] = ['kafka+postgres', 'in-process+pglite'];
 
 export interface Pipeline extends TestSchema {
   transport: Transport;
+  /** The Kafka namespace of its topics and groups (null in process): a helper process joins it through PAYSAGA_NAMESPACE. */
+  namespace: string | null;
   relay: OutboxRelay;
   /** Appends an envelope straight to a topic (as another service's relay would). */
   send(topic: string, envelope: Envelope): Promise<void>;
@@ -28,8 +31,11 @@ export function openPipeline(stack: Stack, options: { brokers?: string[] } = {})
 }
 
 async function openIn(scope: OpenScope, stack: Stack, options: { brokers?: string[] }): Promise<Pipeline> {
-  const transport: Transport = scope.track(stack === 'kafka+postgres'
-    ? new KafkaTransport({ brokers: options.brokers ?? kafkaBrokers(), clientId: uniqueName('test'), sessionTimeoutMs: 6_000 })
+  // A namespace of its own: test files run two at a time, and on shared topics one file's records (poison among
+  // them) reached another file's groups and its dead letters.
+  const namespace = stack === 'kafka+postgres' ? uniqueName('pipe') : null;
+  const transport: Transport = scope.track(namespace !== null
+    ? new NamespacedTransport(new KafkaTransport({ brokers: options.brokers ?? kafkaBrokers(), clientId: uniqueName('test'), sessionTimeoutMs: 6_000 }), namespace)
     : new InProcessTransport(), (opened) => opened.close());
   await transport.ensureTopics(paysagaTopicSpecs({ partitions: 3, replicationFactor: 1, minInsyncReplicas: null }));
   const schema = scope.track(await freshSchema(stack === 'kafka+postgres' ? postgresUrl() : 'pglite://memory'), (opened) => opened.drop());
@@ -37,7 +43,7 @@ async function openIn(scope: OpenScope, stack: Stack, options: { brokers?: strin
   relay.start();
   const taps: Subscription[] = [];
   return {
-    ...schema, transport, relay,
+    ...schema, transport, namespace, relay,
     send: (topic, envelope) => transport.publish([envelopeRecord(topic, envelope)]),
     async tap(topic) {
       const seen: IncomingRecord[] = [];
