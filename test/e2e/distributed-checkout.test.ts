@@ -21,7 +21,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
   let simulator: GatewaySimulator;
   let client: MarketplaceClient;
   let env: NodeJS.ProcessEnv;
-  let ports = 0;
+  let firstPort = 0;
 
   before(async () => {
     simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: WEBHOOK_SECRET, webhookRetry: { attempts: 8, baseDelayMs: 200, maxDelayMs: 2_000 } });
@@ -31,8 +31,8 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
       SAGA_COMMAND_TIMEOUT_MS: '20000', NOTIFICATION_LOG_FILE: '/dev/null', DATABASE_MAX_CONNECTIONS: '6', PAYMENT_RECONCILE_AFTER_MS: '3000', PAYMENT_RECONCILE_INTERVAL_MS: '1000',
     };
     // Killed processes start again on their ports: a block below the ephemeral range, so no connection takes one meanwhile.
-    ports = await freePortBlock(SERVICES.length + 1);
-    for (const [index, name] of SERVICES.entries()) processes.set(name, new ServiceProcess(name, ports + index, env));
+    firstPort = await freePortBlock(SERVICES.length + 1);
+    for (const [index, name] of SERVICES.entries()) processes.set(name, new ServiceProcess(name, firstPort + index, env));
     // Schemas are created by the first start of each service; start them one by one so the migrations never race.
     for (const service of processes.values()) await service.start();
     const url = (name: Name): string => processes.get(name)?.url ?? '';
@@ -100,7 +100,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
   });
 
   test('scale-out: two inventory instances share the partitions; killing one mid-saga completes every saga once', async () => {
-    extraInventory = new ServiceProcess('inventory', ports + SERVICES.length, env);
+    extraInventory = new ServiceProcess('inventory', firstPort + SERVICES.length, env);
     await extraInventory.start();
     const before = await client.available(PIZZA.productId);
     const checkouts = await Promise.all(Array.from({ length: 12 }, () => client.checkout(1)));

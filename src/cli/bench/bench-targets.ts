@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, startChild, waitUntilReady, type ChildProgram } from './child-program.ts';
-import { freePortBlock } from '../ports.ts';
+import { startChild, waitUntilReady, type ChildProgram } from './child-program.ts';
+import { freePort, freePortBlock } from '../ports.ts';
 import { SERVICE_NAMES } from '../service-names.ts';
 import { servicePorts } from '../up-runner.ts';
 import { listenerOf, paysagaRootOf, processTree } from './proc-stats.ts';

@@ -2,8 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { childEnvironment } from '../../platform/config.ts';
 import { sleep } from '../../platform/utils/sleep.ts';
 
-export { freePort } from '../ports.ts';
-
 /** A process the bench started: its pid (measured), the tail of its output (for errors) and a bounded stop. */
 export interface ChildProgram {
   label: string;
@@ -13,18 +11,24 @@ export interface ChildProgram {
   stop(): Promise<void>;
 }
 
+/** Keeps the last `maxChars` of a child's stdout and stderr (for the error when it fails); returns a reader of it. */
+export function outputTail(child: ChildProcess, maxChars: number): () => string {
+  let tail = '';
+  const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-maxChars); };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => tail;
+}
+
 /** Starts `command args` with the environment `changes` (null removes a variable); output is kept, not shown. */
 export function startChild(label: string, command: string, args: readonly string[], changes: Readonly<Record<string, string | null>>): ChildProgram {
   const child: ChildProcess = spawn(command, args, { env: childEnvironment(changes), stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-8_000); };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const tail = outputTail(child, 8_000);
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
   if (child.pid === undefined) throw new Error(`${label}: could not start ${command}`);
   return {
-    label, pid: child.pid, output: () => tail, exited: () => exited,
+    label, pid: child.pid, output: tail, exited: () => exited,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

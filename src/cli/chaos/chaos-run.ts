@@ -97,14 +97,8 @@ async function publishPoison(transport: Transport): Promise<number> {
   return records.length;
 }
 
-/**
- * One fault run: its own PostgreSQL and Kafka, every service as its own
- * process behind a front door, the gateway simulator in this process; the
- * load driver runs sagas while the faults are injected one after another;
- * then the system is left to settle and the auditor reads the books.
- */
 /** How many ports from --base-port a run may use (+0 … +45). */
-export const CHAOS_PORT_SPAN = 46;
+const CHAOS_PORT_SPAN = 46;
 
 /**
  * Refuses ports something holds, and warns when they lie in the ephemeral range: every one of them is bound again
@@ -119,6 +113,12 @@ async function checkPorts(basePort: number, ports: readonly number[], log: (line
   if (busy.length > 0) throw new Error(`ports in use: ${busy.join(', ')}; choose another --base-port`);
 }
 
+/**
+ * One fault run: its own PostgreSQL and Kafka, every service as its own
+ * process behind a front door, the gateway simulator in this process; the
+ * load driver runs sagas while the faults are injected one after another;
+ * then the system is left to settle and the auditor reads the books.
+ */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const began = performance.now();
   const log = (line: string): void => { options.log(line); };

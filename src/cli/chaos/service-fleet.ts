@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { childEnvironment } from '../../platform/config.ts';
 import { sleep } from '../../platform/utils/sleep.ts';
+import { outputTail } from '../bench/child-program.ts';
 import type { ServiceName } from '../compose.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'main.ts');
@@ -15,8 +16,6 @@ export class ServiceInstance {
   readonly #env: Record<string, string | null>;
   readonly #log: WriteStream;
   #child: ChildProcess | null = null;
-  /** The last of its output, for the error when it exits while starting. */
-  #tail = '';
 
   constructor(service: ServiceName, port: number, label: string, env: Record<string, string | null>, logDir: string) {
     this.service = service;
@@ -36,17 +35,14 @@ export class ServiceInstance {
     this.#child = child;
     child.stdout?.pipe(this.#log, { end: false });
     child.stderr?.pipe(this.#log, { end: false });
-    this.#tail = '';
-    const keep = (chunk: Buffer): void => { this.#tail = (this.#tail + chunk.toString()).slice(-4_000); };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    const tail = outputTail(child, 4_000);
     child.once('exit', (code, signal) => {
       this.#log.write(`\n[chaos] ${this.label} exited with ${signal ?? code}\n`);
       if (this.#child === child) this.#child = null;
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.#child !== child) throw new Error(`${this.label} exited while starting; the end of its output:\n${this.#tail.trimEnd()}`);
+      if (this.#child !== child) throw new Error(`${this.label} exited while starting; the end of its output:\n${tail().trimEnd()}`);
       const ready = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.status === 200, () => false); // not logged: a process still starting does not answer; the loop asks again until its deadline
       if (ready) return;
       await sleep(250);

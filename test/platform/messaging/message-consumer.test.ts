@@ -75,10 +75,10 @@ for (const stack of STACKS) {
       await failing.start();
       await pipe.send(OrderUpdated.topic, poisoned);
       await eventually('the dead letter', () => deadLetters.some((record) => record.key === event.key), 30_000);
-      // 2 in place on each of its 3 deliveries (the original, then 2 delayed retries); each delivery may add one try
-      // if it came in a batch with other records (earlier tests' on the original topic: a new group reads from the
-      // start), which rolled back and split: 6 to 9, and never a fourth delivery (the retry headers below).
-      assert.ok(calls >= 6 && calls <= 9, `${calls} calls`);
+      // 2 in place on the original, then 2 delayed retries × 2 in place; one more if it first came in a batch
+      // with earlier tests' records (a new group reads the topic from the start), which rolled back and split.
+      // The pipeline's own namespace keeps other test files' records off these topics (CI once counted 8 with them).
+      assert.ok(calls === 6 || calls === 7, `${calls} calls`);
       assert.deepEqual(retries.filter((record) => record.key === event.key).map((record) => record.headers['paysaga-attempt']), ['1', '2']);
       const dead = deadLetters.find((record) => record.key === event.key);
       assert.equal(dead?.headers['paysaga-dlq-reason'], 'handler-failed');

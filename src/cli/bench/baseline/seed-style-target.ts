@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { ensureDatabase, type StartedTarget } from '../bench-targets.ts';
-import { freePort, startChild, waitUntilReady } from '../child-program.ts';
+import { freePort } from '../../ports.ts';
+import { startChild, waitUntilReady } from '../child-program.ts';
 
 /** Starts the seed-style baseline (seed-style-server.ts) in a child process, in a database of its own; its topics are deleted at stop. */
 export async function startSeedStyle(options: { databaseUrl: string; kafkaBrokers: string[] }): Promise<StartedTarget> {

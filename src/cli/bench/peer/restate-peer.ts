@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureDatabase, type StartedTarget } from '../bench-targets.ts';
-import { freePort, startChild, waitUntilReady, type ChildProgram } from '../child-program.ts';
+import { freePort } from '../../ports.ts';
+import { startChild, waitUntilReady, type ChildProgram } from '../child-program.ts';
 
 /** The restate-server binary the npm package ships for this platform, or why there is none. */
 function restateServerBinary(): string {
