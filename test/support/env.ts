@@ -48,6 +48,36 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 }
 
 /**
+ * Polls many things with one poller: each pass checks every key not yet settled, one after another,
+ * then waits `intervalMs`. A poller per key (eventually() in a Promise.all) multiplies the load on
+ * the system under test by the number of keys, and slows down the very thing it waits for.
+ */
+export async function settleAll<T>(keys: readonly string[], check: (key: string) => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 250): Promise<Map<string, T>> {
+  const deadline = Date.now() + timeoutMs;
+  const settled = new Map<string, T>();
+  const errors = new Map<string, unknown>();
+  while (settled.size < keys.length) {
+    for (const key of keys) {
+      if (settled.has(key)) continue;
+      try {
+        const value = await check(key);
+        if (value !== undefined && value !== false) settled.set(key, value);
+      } catch (error) {
+        errors.set(key, error); // not logged: kept and reported with the timeout
+      }
+    }
+    if (settled.size === keys.length) break;
+    if (Date.now() >= deadline) {
+      const waiting = keys.filter((key) => !settled.has(key));
+      const last = errors.get(waiting[0] ?? '');
+      throw new Error(`timed out after ${timeoutMs} ms: ${waiting.length} of ${keys.length} not settled (first: ${waiting[0]})${last instanceof Error ? `: ${last.message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return settled;
+}
+
+/**
  * A Kafka transport in a namespace of its own: a test's topics and groups are
  * `<namespace>.<topic>` on the shared broker, so no other test (or earlier
  * run) ever sees its commands or answers them.

@@ -50,3 +50,24 @@ test('a consumer outlives a broker outage longer than the client\'s own retries:
     await subscription.close({ timeoutMs: 2_000 });
   }
 });
+
+test('a subscription started while its broker is away joins once the broker is back (its first join is retried, not thrown)', async () => {
+  await transport.ensureTopics([{ name: 'recovery', partitions: 3, replicationFactor: 1 }]);
+  broker.stopNode();
+  const seen: string[] = [];
+  const subscribing = transport.subscribe({ groupId: uniqueName('group'), topics: ['recovery'], handler: async (record) => { seen.push(record.value.toString()); } });
+  let settled = false;
+  void subscribing.then(() => { settled = true; }, () => { settled = true; });
+  // Longer than the client's own retries of a join (4 tries of findGroupCoordinator, about 15 s against
+  // a closed port, measured): they alone gave up and subscribe() threw before the join was retried.
+  await new Promise((resolve) => setTimeout(resolve, 25_000));
+  assert.equal(settled, false, 'still trying to join while the broker is away');
+  broker.startNode();
+  const subscription = await subscribing;
+  try {
+    await eventually('a publish once the broker is back', async () => { await transport.publish(records('late', 9)); return true; }, 60_000);
+    await eventually('the records sent after the late join', () => seen.filter((value) => value.startsWith('late-')).length >= 9, 90_000);
+  } finally {
+    await subscription.close({ timeoutMs: 2_000 });
+  }
+});

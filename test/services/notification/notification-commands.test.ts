@@ -92,11 +92,13 @@ describe('notification service on kafka+postgres', () => {
 
   test('a send abandoned mid-way (its sender died) is sent again once its claim lease runs out', async () => {
     const orderId = uniqueName('order');
-    const { id } = await h.database.db.transaction().execute((trx) => recordNotification(trx, h.schema, {
-      ...confirmation(orderId), channel: 'test', correlationId: 'saga-crashed',
-    }));
-    // A dispatcher claimed it and then died: nobody may take it until the lease ends.
-    assert.ok(await claimNotification(h.database.db, h.schema, id, 300));
+    // A dispatcher claimed it and then died: nobody may take it until the lease ends. Recorded and
+    // claimed in one transaction, so the service's retry loop cannot take it first.
+    const { id, claimed } = await h.database.db.transaction().execute(async (trx) => {
+      const recorded = await recordNotification(trx, h.schema, { ...confirmation(orderId), channel: 'test', correlationId: 'saga-crashed' });
+      return { id: recorded.id, claimed: await claimNotification(trx, h.schema, recorded.id, 300) };
+    });
+    assert.ok(claimed);
     assert.equal(await h.service.dispatcher.dispatch(id), false);
     const [sent] = await eventually('sent by the retry loop', async () => {
       const found = await h.service.findByOrder(orderId);

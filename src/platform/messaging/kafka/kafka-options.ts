@@ -11,6 +11,8 @@ export interface KafkaTransportOptions {
   maxWaitTimeMs?: number;
   /** Request timeout of every client call. */
   requestTimeoutMs?: number;
+  /** How long a subscription keeps retrying its first group join (a broker just started has no coordinator yet) before it fails. */
+  startTimeoutMs?: number;
   /** The transport's own client errors (closing, readiness pings); subscriptions log through their subscriber's logger. */
   logger?: Logger;
 }
@@ -20,6 +22,7 @@ export const KAFKA_DEFAULTS = {
   heartbeatIntervalMs: 1_000,
   maxWaitTimeMs: 500,
   requestTimeoutMs: 10_000,
+  startTimeoutMs: 60_000,
   /** Longest one produce (its retries included) may take before the producer counts as wedged and is replaced. */
   publishTimeoutMs: 30_000,
 } as const;

@@ -134,9 +134,28 @@ export class KafkaSubscription implements Subscription {
   get stopping(): AbortSignal { return this.#stopping.signal; }
   get abandon(): AbortSignal { return this.#abandon.signal; }
 
+  /**
+   * Joins the group and starts consuming. A broker that has just started may not have a group
+   * coordinator yet (JoinGroup fails past the client's own retries — seen on a loaded CI machine),
+   * so the first join is retried with backoff for up to `startTimeoutMs` before the error is thrown.
+   */
   async start(topics: readonly string[]): Promise<void> {
     this.#topics = topics;
-    await this.#consume();
+    const deadline = Date.now() + (this.#options.startTimeoutMs ?? KAFKA_DEFAULTS.startTimeoutMs);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.#consume();
+        return;
+      } catch (error) {
+        const retryInMs = backoffDelay(attempt, RECOVER_BACKOFF);
+        if (this.#stopping.signal.aborted || Date.now() + retryInMs > deadline) throw error;
+        this.logger.warn({ err: error, attempt: attempt + 1, retryInMs }, 'joining the Kafka consumer group failed; trying again with backoff');
+        await closeConsumer(this.#consumer, this.logger);
+        await sleep(retryInMs, this.#stopping.signal);
+        this.#consumer = this.#createConsumer();
+        this.#ownedSource = undefined;
+      }
+    }
   }
 
   async #consume(): Promise<void> {
