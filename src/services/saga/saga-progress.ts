@@ -27,9 +27,18 @@ export class SagaProgress {
 
   /**
    * The saga's state once `until` holds, or its last known state after `timeoutMs`.
-   * `read` gives its state from the table: at once (it may be there already) and every `fallbackMs`.
+   * `read` gives its state from the table: at once (it may be there already) and every `fallbackMs`; a caller
+   * that has just committed the saga passes that state as `known`, and the table is read only at the fallbacks.
    */
-  async waitFor(sagaId: string, until: (snapshot: SagaSnapshot) => boolean, read: () => Promise<SagaSnapshot | undefined>, timeoutMs: number, fallbackMs = 1_000): Promise<SagaSnapshot | undefined> {
+  async waitFor(sagaId: string, wait: {
+    until: (snapshot: SagaSnapshot) => boolean;
+    read: () => Promise<SagaSnapshot | undefined>;
+    timeoutMs: number;
+    fallbackMs?: number;
+    known?: SagaSnapshot;
+  }): Promise<SagaSnapshot | undefined> {
+    const { until, read, timeoutMs, fallbackMs = 1_000 } = wait;
+    let known = wait.known;
     const waiters = this.#waiters.get(sagaId) ?? new Set<Waiter>();
     this.#waiters.set(sagaId, waiters);
     let told: SagaSnapshot | undefined;
@@ -40,7 +49,8 @@ export class SagaProgress {
     const deadline = Date.now() + timeoutMs;
     try {
       for (;;) {
-        const latest = told ?? await read();
+        const latest = told ?? known ?? await read();
+        known = undefined;
         if (!latest || until(latest)) return latest;
         const left = deadline - Date.now();
         if (left <= 0) return latest;

@@ -74,11 +74,16 @@ export async function sagaRoutes(http: FastifyInstance, options: RouteOptions): 
       paymentId: null, captured: false, deliveryId: null, failure: null,
       paymentWindowMs: body.paymentWindowSeconds === undefined ? null : body.paymentWindowSeconds * 1_000,
     };
-    await service.startCheckout({ sagaId, data });
+    const started = await service.startCheckout({ sagaId, data });
     // The first three steps run over the transport; wait (bounded) until the payment exists, so the customer can pay at
-    // once — woken by the commit that records it (or ends the saga), not by polling its row.
-    const view = await service.progress.waitFor(sagaId, (state) => state.status !== 'RUNNING' || Boolean((state.data as CheckoutData).paymentId),
-      () => service.engine.peek(db, sagaId), options.checkoutWaitMs);
+    // once — woken by the commit that records it (or ends the saga), not by polling its row. A saga this request
+    // started is known to be RUNNING without a payment; one a retried request finds is read first.
+    const view = await service.progress.waitFor(sagaId, {
+      until: (state) => state.status !== 'RUNNING' || Boolean((state.data as CheckoutData).paymentId),
+      read: () => service.engine.peek(db, sagaId),
+      timeoutMs: options.checkoutWaitMs,
+      ...(started ? { known: { status: 'RUNNING' as const, data, failureReason: null } } : {}),
+    });
     const now = (view?.data ?? data) as CheckoutData;
     // The payment id derives from the order id, so it is known before the payment exists; its client secret is read
     // from GET /payments/:paymentId by the paying customer only (it never travels on Kafka nor sits in saga data).
