@@ -129,9 +129,13 @@ export class OrderApplication {
   }
 
   async view(orderId: string): Promise<OrderView | null> {
-    const { db, schema } = this.#options;
-    const row = await findOrderRow(db, schema, orderId);
-    return row ? orderViewOf(row, await historyOf(db, schema, orderId)) : null;
+    const row = await findOrderRow(this.#options.db, this.#options.schema, orderId);
+    return row ? this.viewOf(row) : null;
+  }
+
+  /** The view of an order row the caller has just read (its access check), without reading the row again. */
+  async viewOf(row: OrderRow): Promise<OrderView> {
+    return orderViewOf(row, await historyOf(this.#options.db, this.#options.schema, row.id));
   }
 
   async list(filter: { customerId?: string; restaurantId?: string; status?: OrderStatus; limit: number }): Promise<OrderSummaryView[]> {

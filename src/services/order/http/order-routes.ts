@@ -41,10 +41,7 @@ export async function orderRoutes(http: FastifyInstance, app: OrderApplication):
   http.get('/orders/:orderId', { schema: { tags, security, params: OrderParams, summary: 'An order with its status history (its customer, its restaurant, admins)' } }, async (request) => {
     const principal = requireRole(request, 'customer', 'restaurant');
     const { orderId } = request.params as OrderParams;
-    await visibleOrder(app, principal, orderId);
-    const view = await app.view(orderId);
-    if (!view) throw notFound('order', orderId);
-    return view;
+    return app.viewOf(await visibleOrder(app, principal, orderId));
   });
 
   http.get('/orders', { schema: { tags, security, querystring: OrderListQuery, summary: 'Orders, newest first: a customer sees their own, a restaurant its own restaurant\'s, admins every order' } }, async (request) => {
