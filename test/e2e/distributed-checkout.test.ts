@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startGatewaySimulator, type GatewaySimulator } from '../../src/gateway/simulator/index.ts';
@@ -7,7 +9,7 @@ import { eventually, kafkaBrokers, postgresUrl, settleAll, testSecrets, uniqueNa
 import { checkoutScenarios } from './checkout-scenarios.ts';
 import { MarketplaceClient, PIZZA } from './marketplace-client.ts';
 import { freePortBlock } from '../support/ports.ts';
-import { ServiceProcess } from './service-processes.ts';
+import { ServiceInstance } from '../../src/cli/chaos/service-fleet.ts';
 
 type Json = Record<string, unknown>;
 const SERVICES = ['payment', 'order', 'inventory', 'delivery', 'notification', 'saga'] as const;
@@ -16,11 +18,13 @@ const root = join(import.meta.dirname, '..', '..');
 const { AUTH_SECRET, STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } = testSecrets();
 
 describe('distributed mode: each service its own process on Kafka and PostgreSQL', () => {
-  const processes = new Map<Name, ServiceProcess>();
-  let extraInventory: ServiceProcess | null = null;
+  const processes = new Map<Name, ServiceInstance>();
+  let extraInventory: ServiceInstance | null = null;
+  // Each service's output goes to a file of its own here (kept after the run: the place to look when a test fails).
+  const logDir = mkdtempSync(join(tmpdir(), 'paysaga-e2e-'));
   let simulator: GatewaySimulator;
   let client: MarketplaceClient;
-  let env: NodeJS.ProcessEnv;
+  let env: Record<string, string>;
   let firstPort = 0;
 
   before(async () => {
@@ -32,7 +36,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
     };
     // Killed processes start again on their ports: a block below the ephemeral range, so no connection takes one meanwhile.
     firstPort = await freePortBlock(SERVICES.length + 1);
-    for (const [index, name] of SERVICES.entries()) processes.set(name, new ServiceProcess(name, firstPort + index, env));
+    for (const [index, name] of SERVICES.entries()) processes.set(name, new ServiceInstance(name, firstPort + index, name, env, logDir));
     // Schemas are created by the first start of each service; start them one by one so the migrations never race.
     for (const service of processes.values()) await service.start();
     const url = (name: Name): string => processes.get(name)?.url ?? '';
@@ -45,6 +49,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
   after(async () => {
     await extraInventory?.stop();
     await Promise.all([...processes.values()].map((service) => service.stop()));
+    for (const service of [...processes.values(), ...(extraInventory ? [extraInventory] : [])]) service.close();
     await simulator.close();
   });
 
@@ -100,7 +105,7 @@ describe('distributed mode: each service its own process on Kafka and PostgreSQL
   });
 
   test('scale-out: two inventory instances share the partitions; killing one mid-saga completes every saga once', async () => {
-    extraInventory = new ServiceProcess('inventory', firstPort + SERVICES.length, env);
+    extraInventory = new ServiceInstance('inventory', firstPort + SERVICES.length, 'inventory-2', env, logDir);
     await extraInventory.start();
     const before = await client.available(PIZZA.productId);
     const checkouts = await Promise.all(Array.from({ length: 12 }, () => client.checkout(1)));

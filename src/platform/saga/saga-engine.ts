@@ -17,6 +17,8 @@ import { currentDate, now } from '../utils/clock.ts';
 type Row = Selectable<SagaInstancesTable>;
 type RowChanges = Partial<Omit<Row, 'id' | 'version' | 'created_at'>>;
 type Publish = (...messages: OutboxMessage[]) => void;
+/** A step-log entry a save writes with the row (see #save). */
+interface LogEntry { step: string; kind: string; detail?: unknown }
 type AnyDefinition = SagaDefinition<unknown>;
 
 /** Told of a saga's transitions once they committed (metrics); durations in milliseconds. */
@@ -237,10 +239,23 @@ export class SagaEngine {
     if (this.#staged.has(staged)) await this.#save(trx, staged, {});
   }
 
-  async #save(trx: Kysely<unknown>, row: Row, own: RowChanges): Promise<Row> {
+  /**
+   * Writes the row's changes (staged ones included) and, in the same statement, the step-log entries this call
+   * logged so far — `entry` is the one the save itself makes, built from the row as it will be — so a transition
+   * is one statement (`WITH … INSERT` the log, `UPDATE` the row), not an update and then an insert of its log.
+   */
+  async #save(trx: Kysely<unknown>, row: Row, own: RowChanges, entry?: (saved: Row) => LogEntry): Promise<Row> {
     const changes = { ...this.#staged.get(row), ...own };
     this.#staged.delete(row);
-    const updated = await this.#db(trx).updateTable('saga_instances').set({ ...changes, version: row.version + 1, updated_at: currentDate() })
+    if (entry) {
+      const { step, kind, detail } = entry({ ...row, ...changes });
+      await this.#log(trx, row, step, kind, detail);
+    }
+    const pending = this.#pendingLog.get(trx) ?? [];
+    this.#pendingLog.delete(trx);
+    const db = this.#db(trx);
+    const update = (pending.length > 0 ? db.with('logged', (cte) => cte.insertInto('saga_step_log').values(pending)) : db).updateTable('saga_instances');
+    const updated = await update.set({ ...changes, version: row.version + 1, updated_at: currentDate() })
       .where('id', '=', row.id).where('version', '=', row.version).returningAll().executeTakeFirst();
     if (!updated) throw new Error(`saga ${row.id} changed concurrently (version ${row.version}); the message will be retried`);
     this.#tellCommitted(trx, updated);
@@ -285,8 +300,9 @@ export class SagaEngine {
         }
         if (step.await) {
           const waitMs = typeof step.await.deadlineMs === 'function' ? step.await.deadlineMs(data) : step.await.deadlineMs;
-          row = await this.#save(trx, row, { step_index: index, awaiting_command_id: null, data: JSON.stringify(data), attempts: 0, deadline_at: new Date(now() + waitMs) });
-          await this.#log(trx, row, step.name, 'waiting', { events: step.await.events.map((event) => event.type), deadlineAt: row.deadline_at?.toISOString() });
+          const events = step.await.events.map((event) => event.type);
+          row = await this.#save(trx, row, { step_index: index, awaiting_command_id: null, data: JSON.stringify(data), attempts: 0, deadline_at: new Date(now() + waitMs) },
+            (saved) => ({ step: step.name, kind: 'waiting', detail: { events, deadlineAt: saved.deadline_at?.toISOString() } }));
           await this.#replayEarlyEvents(trx, publish, row);
           return;
         }
@@ -299,12 +315,11 @@ export class SagaEngine {
         row = await this.#save(trx, row, {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data), attempts: 0,
           deadline_at: new Date(now() + this.#options.commandTimeoutMs),
-        });
-        await this.#log(trx, row, step.name, 'command-sent', { command: next.definition.type, commandId });
+        }, () => ({ step: step.name, kind: 'command-sent', detail: { command: next.definition.type, commandId } }));
         return;
       }
-      row = await this.#save(trx, row, { status: 'COMPLETED', step_index: definition.steps.length, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
-      await this.#log(trx, row, 'end', 'completed');
+      row = await this.#save(trx, row, { status: 'COMPLETED', step_index: definition.steps.length, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) },
+        () => ({ step: 'end', kind: 'completed' }));
       const lifetimeMs = now() - row.created_at.getTime();
       this.#observe(trx, (observer) => { observer.finished(row.saga_type, 'completed', lifetimeMs); });
       for (const extra of definition.onCompleted?.(data) ?? []) this.#send(row, 'completed', extra, cause, publish);
@@ -320,8 +335,7 @@ export class SagaEngine {
         row = await this.#save(trx, row, {
           step_index: index, awaiting_command_id: commandId, data: JSON.stringify(data),
           deadline_at: new Date(now() + this.#options.commandTimeoutMs),
-        });
-        await this.#log(trx, row, step.name, 'compensation-sent', { command: undo.definition.type, commandId });
+        }, () => ({ step: step.name, kind: 'compensation-sent', detail: { command: undo.definition.type, commandId } }));
         return;
       }
       await this.#flushLog(trx);
@@ -333,8 +347,8 @@ export class SagaEngine {
   /** A failed saga's end: COMPENSATED (everything undone) or FAILED (something could not be, or there was nothing to undo). */
   async #end(trx: Kysely<unknown>, publish: Publish, initial: Row, status: 'COMPENSATED' | 'FAILED', data: unknown, cause: Envelope | null): Promise<void> {
     const definition = this.#definition(initial);
-    const row = await this.#save(trx, initial, { status, step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) });
-    await this.#log(trx, row, 'end', status === 'COMPENSATED' ? 'compensated-all' : 'failed', { reason: row.failure_reason });
+    const row = await this.#save(trx, initial, { status, step_index: -1, awaiting_command_id: null, deadline_at: null, data: JSON.stringify(data) },
+      (saved) => ({ step: 'end', kind: status === 'COMPENSATED' ? 'compensated-all' : 'failed', detail: { reason: saved.failure_reason } }));
     const lifetimeMs = now() - row.created_at.getTime();
     this.#observe(trx, (observer) => { observer.finished(row.saga_type, status === 'COMPENSATED' ? 'compensated' : 'failed', lifetimeMs); });
     const notices = status === 'COMPENSATED' ? definition.onCompensated?.(data) : (definition.onFailed ?? definition.onCompensated)?.(data);
@@ -383,8 +397,8 @@ export class SagaEngine {
         await this.#resend(trx, publish, row, step, data);
         return;
       }
-      const saved = await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(now() + this.#retryDelay(row.attempts)) });
-      await this.#log(trx, saved, step.name, 'retry', { reason: storableReason(reason), trouble, attempt: saved.attempts });
+      await this.#save(trx, row, { awaiting_command_id: null, attempts: row.attempts + 1, deadline_at: new Date(now() + this.#retryDelay(row.attempts)) },
+        (saved) => ({ step: step.name, kind: 'retry', detail: { reason: storableReason(reason), trouble, attempt: saved.attempts } }));
       return;
     }
     const why = `${step.name}: gave up after ${row.attempts + 1} sends (${trouble}): ${reason}`;
@@ -409,10 +423,9 @@ export class SagaEngine {
     const again = row.status === 'RUNNING' ? step.invoke?.(data) : step.compensate?.(data);
     if (!again) return false;
     const commandId = this.#send(row, step.name, again, null, publish);
-    const saved = await this.#save(trx, row, {
+    await this.#save(trx, row, {
       awaiting_command_id: commandId, attempts: counted ? row.attempts : row.attempts + 1, deadline_at: new Date(now() + this.#options.commandTimeoutMs),
-    });
-    await this.#log(trx, saved, step.name, row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', { command: again.definition.type, commandId, attempt: saved.attempts });
+    }, (saved) => ({ step: step.name, kind: row.status === 'RUNNING' ? 'command-resent' : 'compensation-resent', detail: { command: again.definition.type, commandId, attempt: saved.attempts } }));
     return true;
   }
 
