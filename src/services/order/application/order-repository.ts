@@ -31,12 +31,14 @@ export async function listOrders(db: Kysely<unknown>, schema: string, filter: { 
 export async function recordStatusChange(
   trx: Kysely<unknown>, schema: string, row: OrderRow, status: OrderStatus, reason: string | null, changes: Updateable<OrdersTable> = {},
 ): Promise<OrderRow> {
-  const db = orderDb(trx, schema);
   const version = row.version + 1;
-  const updated = await db.updateTable('orders')
+  // The change and its history entry in one statement; if the update matched nothing, the caller's transaction
+  // rolls back the entry with everything else (the error below).
+  const updated = await orderDb(trx, schema)
+    .with('history', (db) => db.insertInto('order_status_history').values({ order_id: row.id, seq: version, from_status: row.status, to_status: status, reason }))
+    .updateTable('orders')
     .set({ ...changes, status, version, updated_at: new Date() })
     .where('id', '=', row.id).where('version', '=', row.version).returningAll().executeTakeFirst();
   if (!updated) throw new Error(`order ${row.id} changed under a lock (version ${row.version})`);
-  await db.insertInto('order_status_history').values({ order_id: row.id, seq: version, from_status: row.status, to_status: status, reason }).execute();
   return updated;
 }
