@@ -152,6 +152,8 @@ export class KafkaSubscription implements Subscription {
         this.logger.warn({ err: error, attempt: attempt + 1, retryInMs }, 'joining the Kafka consumer group failed; trying again with backoff');
         await closeConsumer(this.#consumer, this.logger);
         await sleep(retryInMs, this.#stopping.signal);
+        // Closed while it waited: no new consumer, and the subscribe that started this fails with the join's error.
+        if (this.#stopping.signal.aborted) throw error;
         this.#consumer = this.#createConsumer();
         this.#ownedSource = undefined;
       }
