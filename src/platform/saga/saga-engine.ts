@@ -184,8 +184,9 @@ export class SagaEngine {
   }
 
   /**
-   * Step-log entries are written in one statement per engine call (a transition often logs two or three: the reply,
-   * the next command): kept per transaction here, inserted when the call ends or before the log is read.
+   * Step-log entries are kept per transaction here and written with the call's next save (in its statement), or
+   * when the call ends, or before the log is read: a transition that logs two or three (the reply, the next command)
+   * writes them with its row.
    */
   async #log(trx: Kysely<unknown>, row: Pick<Row, 'id' | 'saga_type' | 'order_id'>, step: string, kind: string, detail: unknown = null): Promise<void> {
     const entry = { saga_id: row.id, step, kind, detail: detail === null ? null : JSON.stringify(detail) };
