@@ -141,23 +141,38 @@ export class KafkaSubscription implements Subscription {
    */
   async start(topics: readonly string[]): Promise<void> {
     this.#topics = topics;
-    const deadline = Date.now() + (this.#options.startTimeoutMs ?? KAFKA_DEFAULTS.startTimeoutMs);
-    for (let attempt = 0; ; attempt += 1) {
+    const joined = await this.#consumeRetrying(0, Date.now() + (this.#options.startTimeoutMs ?? KAFKA_DEFAULTS.startTimeoutMs), 'joining the Kafka consumer group failed');
+    if (joined.ok) return;
+    await closeConsumer(this.#consumer, this.logger);
+    throw joined.error;
+  }
+
+  /**
+   * Consumes with the current consumer; after a failure it closes it, waits (backoff from `fromAttempt` on) and tries
+   * a new one, until one consumes, the subscription closes, or the next try would start past `deadline`. The last
+   * consumer that failed is left for the caller (or the close) to close.
+   */
+  async #consumeRetrying(fromAttempt: number, deadline: number, failed: string): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    for (let tried = fromAttempt; ; tried += 1) {
       try {
         await this.#consume();
-        return;
+        return { ok: true };
       } catch (error) {
-        const retryInMs = backoffDelay(attempt, RECOVER_BACKOFF);
-        if (this.#stopping.signal.aborted || Date.now() + retryInMs > deadline) throw error;
-        this.logger.warn({ err: error, attempt: attempt + 1, retryInMs }, 'joining the Kafka consumer group failed; trying again with backoff');
+        const retryInMs = backoffDelay(tried, RECOVER_BACKOFF);
+        if (this.#stopping.signal.aborted || Date.now() + retryInMs > deadline) return { ok: false, error };
+        this.logger.warn({ err: error, attempt: tried + 1, retryInMs }, `${failed}; trying again with backoff`);
         await closeConsumer(this.#consumer, this.logger);
         await sleep(retryInMs, this.#stopping.signal);
-        // Closed while it waited: no new consumer, and the subscribe that started this fails with the join's error.
-        if (this.#stopping.signal.aborted) throw error;
-        this.#consumer = this.#createConsumer();
-        this.#ownedSource = undefined;
+        // Closed while it waited: no new consumer.
+        if (this.#stopping.signal.aborted) return { ok: false, error };
+        this.#replaceConsumer();
       }
     }
+  }
+
+  #replaceConsumer(): void {
+    this.#consumer = this.#createConsumer();
+    this.#ownedSource = undefined;
   }
 
   async #consume(): Promise<void> {
@@ -188,21 +203,14 @@ export class KafkaSubscription implements Subscription {
       const old = this.#consumer;
       await failed.close().catch(loggedAndIgnored(this.logger, 'debug', 'closing the failed stream failed'));
       await closeConsumer(old, this.logger);
-      for (let attempt = 0; !this.#stopping.signal.aborted; attempt += 1) {
-        await sleep(backoffDelay(attempt, RECOVER_BACKOFF), this.#stopping.signal);
-        if (this.#stopping.signal.aborted) return;
-        this.#consumer = this.#createConsumer();
-        this.#ownedSource = undefined;
-        try {
-          await this.#consume();
-          this.recoveries += 1;
-          this.logger.info({ recoveries: this.recoveries, attempt: attempt + 1 }, 'Kafka consumer replaced; consuming from the committed offsets');
-          return;
-        } catch (error) {
-          this.logger.warn({ err: error, attempt: attempt + 1 }, 'replacing the Kafka consumer failed; trying again with backoff');
-          await closeConsumer(this.#consumer, this.logger);
-        }
-      }
+      await sleep(backoffDelay(0, RECOVER_BACKOFF), this.#stopping.signal);
+      if (this.#stopping.signal.aborted) return;
+      this.#replaceConsumer();
+      // No deadline: only a close ends the tries (its failures were each logged at warn).
+      const replaced = await this.#consumeRetrying(1, Number.POSITIVE_INFINITY, 'replacing the Kafka consumer failed');
+      if (!replaced.ok) return;
+      this.recoveries += 1;
+      this.logger.info({ recoveries: this.recoveries }, 'Kafka consumer replaced; consuming from the committed offsets');
     })().finally(() => { this.#recovering = null; });
   }
 

@@ -27,9 +27,8 @@ async function visibleOrder(app: OrderApplication, principal: Principal, orderId
 async function afterChange(app: OrderApplication, orderId: string, outcome: ChangeOutcome): Promise<OrderView> {
   if (outcome.kind === 'not_found') throw notFound('order', orderId);
   if (outcome.kind === 'refused') throw new ApiError(409, outcome.code, outcome.message, { status: outcome.order.status });
-  const view = await app.view(orderId);
-  if (!view) throw notFound('order', orderId);
-  return view;
+  // The change hands back the row as it committed: the view needs only its history.
+  return app.viewOf(outcome.order);
 }
 
 /** The order service's HTTP API (SPEC §6): read orders, the restaurant's kitchen steps, the customer's cancellation. */
