@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Transport } from '../platform/messaging/transport.ts';
+import type { RetentionWorker } from '../platform/database/retention.ts';
 import type { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import type { Logger } from '../platform/observability/logger.ts';
 import type { DeploymentSecrets, PlatformConfig } from '../platform/config.ts';
@@ -20,6 +21,8 @@ export { isServiceName, SERVICE_NAMES, SERVICE_SCHEMAS, type ServiceName } from 
 /** What the wiring needs of a service: its routes, start and stop (readiness comes from the metrics it reports). */
 export interface RunnableService {
   routes(http: FastifyInstance): Promise<void>;
+  /** A retention pass over the service's schema, with the rules it runs with. */
+  retention(): RetentionWorker;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -47,7 +50,7 @@ export interface CompositionContext {
  */
 export async function createService(name: ServiceName, context: CompositionContext): Promise<RunnableService> {
   const { db, transport, config, secrets } = context;
-  const own = { db, transport, logger: context.logger.child({ service: name }), ...(context.metrics ? { metrics: context.metrics } : {}) };
+  const own = { db, transport, logger: context.logger.child({ service: name }), retention: config.retention, ...(context.metrics ? { metrics: context.metrics } : {}) };
   switch (name) {
     case 'payment': {
       const payment = await createPaymentService({

@@ -5,6 +5,7 @@ import { deploymentSecrets, isEmbedded, type PlatformConfig } from '../platform/
 import { openDatabase, type Database } from '../platform/database/database.ts';
 import { migrateSchema } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-tables.ts';
+import { platformRetentionRules, RetentionWorker } from '../platform/database/retention.ts';
 import { DeadLetterStore } from '../platform/dead-letters/dead-letter-store.ts';
 import { issueToken, useBearerAuth } from '../platform/http/auth.ts';
 import { deadLetterRoutes } from '../platform/http/dead-letter-routes.ts';
@@ -74,6 +75,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;
   let database: Database | null = null;
+  let platformRetention: RetentionWorker | null = null;
   const services = new Map<ServiceName, RunnableService>();
   const startedServices = new Set<ServiceName>();
   let starting: Promise<{ url: string; gatewayUrl: string; databaseKind: Database['kind']; server: FastifyInstance; db: Kysely<unknown> }> | null = null;
@@ -84,6 +86,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     { name: 'finish starting', run: async () => { await starting?.catch(loggedAndIgnored(logger, 'debug', 'start had failed; stopping what it opened')); } },
     { name: 'stop HTTP', run: async () => { await http?.close(); } },
     ...options.services.map((name) => ({ name: `stop ${name}`, run: async () => { if (startedServices.has(name)) await services.get(name)?.stop(); } })),
+    { name: 'stop platform retention', run: async () => { await platformRetention?.stop(); } },
     { name: 'stop gateway simulator', run: async () => { await simulator?.close(); } },
     { name: 'disconnect transport', run: () => transport.close() },
     { name: 'close database', run: async () => { await database?.close(); } },
@@ -131,6 +134,9 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       startedServices.add(name);
       await service.start();
     }
+    // The platform schema keeps Idempotency-Key answers of the dead-letter actions: they age out like a service's.
+    platformRetention = new RetentionWorker({ db, schema: namespacedSchema(config, 'platform'), rules: platformRetentionRules(config.retention), policy: config.retention, logger: logger.child({ component: 'retention', schema: 'platform' }) });
+    platformRetention.start();
     await options.afterStart?.({ services });
     ready = true;
     logger.info({ url, transport: transport.kind, database: opened.kind, tracing: traced }, 'paysaga started');

@@ -24,6 +24,7 @@ const GROUPS: Record<string, string> = {
   saga: 'Saga orchestrator',
   inventory: 'Inventory service',
   notification: 'Notification service',
+  retention: 'Retention: how long bookkeeping rows are kept (see reliability.md)',
   process: 'Process: shutdown, logging',
   observability: 'Observability: metrics, health, tracing (see observability.md)',
 };

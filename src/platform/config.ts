@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { DEFAULT_RETENTION, type RetentionPolicy } from './database/retention.ts';
 
 /**
  * Every environment variable paysaga reads, in one typed schema: validated
@@ -59,6 +60,15 @@ export const EnvironmentSchema = Type.Object({
   SEED_MENU: Type.Boolean({ default: true, group: 'inventory', description: 'Seed the demo menu (Pasta Place) into an empty catalogue; `false` starts empty (products come through `POST /products`).' }),
   NOTIFICATION_WEBHOOK_URL: httpUrl('POST every notification to this http(s) URL (takes precedence over the log).', 'notification'),
   NOTIFICATION_LOG_FILE: Type.Optional(Type.String({ minLength: 1, group: 'notification', description: 'Append a JSON line per notification to this file (unset: the process log).' })),
+  INBOX_RETENTION_MS: Type.Optional(Type.Integer({
+    minimum: 60_000, group: 'retention',
+    description: 'How long a consumed event\'s inbox row is kept, i.e. how long a redelivered event is still recognised and dropped. Keep it above the Kafka topics\' retention (a consumer group reset to the earliest offset replays that much) and above OUTBOX_RETENTION_MS. Unset: 8 days with Kafka (the broker keeps records 7 days by default), 10 minutes with the in-process transport (it drops records every group has read after 60 s).',
+  })),
+  OUTBOX_RETENTION_MS: Type.Optional(Type.Integer({
+    minimum: 0, group: 'retention',
+    description: 'How long a published outbox row is kept (`paysaga audit` pairs them with the consumers\' inboxes) before it is deleted; 0 deletes each row in the statement that publishes it. Unset: 0 with `DATABASE_URL=pglite://memory` (nothing can audit a database that lives in its process, and it would hold every event of the last hour, about 30 KB a saga), otherwise 1 hour.',
+  })),
+  RETENTION_INTERVAL_MS: positive('Pause between two retention passes of a service: outbox, inbox, Idempotency-Key answers and webhook receipts past their age are deleted; on PGlite, which has neither autovacuum nor a checkpointer, tables with many dead rows are vacuumed and the WAL checkpointed.', 60_000, 'retention'),
   SHUTDOWN_TIMEOUT_MS: positive('Upper bound of a graceful stop (SIGTERM/SIGINT): in-flight work still running then is abandoned uncommitted, and redelivered after a restart.', 10_000, 'process'),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info', group: 'process', description: 'Least severe log level written.' }),
   SAGA_STUCK_AFTER_MS: positive('A saga without progress this long counts as stuck in the metrics (keep it above the checkout payment window, which a saga spends waiting).', 30 * 60_000, 'observability'),
@@ -97,6 +107,8 @@ export interface PlatformConfig {
   saga: { paymentDeadlineMs: number; commandTimeoutMs: number; commandMaxResends: number; checkoutMaxInFlight: number };
   inventory: { seedMenu: boolean };
   notification: { webhookUrl: string | null; logFile: string | null };
+  /** How long the platform's bookkeeping is kept (database/retention.ts). */
+  retention: RetentionPolicy;
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
   observability: { sagaStuckAfterMs: number; outboxReadyMaxAgeMs: number; tracing: boolean; serviceName: string | null };
@@ -169,9 +181,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     saga: { paymentDeadlineMs: parsed.CHECKOUT_PAYMENT_DEADLINE_MS, commandTimeoutMs: parsed.SAGA_COMMAND_TIMEOUT_MS, commandMaxResends: parsed.SAGA_COMMAND_MAX_RESENDS, checkoutMaxInFlight: parsed.CHECKOUT_MAX_IN_FLIGHT },
     inventory: { seedMenu: parsed.SEED_MENU },
     notification: { webhookUrl: checkHttpUrl('NOTIFICATION_WEBHOOK_URL', parsed.NOTIFICATION_WEBHOOK_URL), logFile: parsed.NOTIFICATION_LOG_FILE ?? null },
+    retention: retentionPolicy(parsed),
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
     observability: { sagaStuckAfterMs: parsed.SAGA_STUCK_AFTER_MS, outboxReadyMaxAgeMs: parsed.OUTBOX_READY_MAX_AGE_MS, tracing: tracingWanted(parsed), serviceName: parsed.OTEL_SERVICE_NAME ?? null },
+  };
+}
+
+/**
+ * The inbox's window follows the transport: Kafka can hand out a record again for days (its retention, an offset
+ * reset), the in-process log only until every group has read it and a minute has passed. Published outbox rows are
+ * kept for the audit, except in an in-memory database, which nothing else can read. PGlite is vacuumed and
+ * checkpointed by us.
+ */
+function retentionPolicy(parsed: Environment): RetentionPolicy {
+  const kafka = (parsed.KAFKA_BROKERS ?? '').trim() !== '';
+  return {
+    ...DEFAULT_RETENTION,
+    inboxKeepMs: parsed.INBOX_RETENTION_MS ?? (kafka ? DEFAULT_RETENTION.inboxKeepMs : 10 * 60_000),
+    outboxKeepMs: parsed.OUTBOX_RETENTION_MS ?? (parsed.DATABASE_URL === 'pglite://memory' ? 0 : DEFAULT_RETENTION.outboxKeepMs),
+    intervalMs: parsed.RETENTION_INTERVAL_MS,
+    pglite: parsed.DATABASE_URL.startsWith('pglite:'),
   };
 }
 

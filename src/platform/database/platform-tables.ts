@@ -103,6 +103,13 @@ export const platformMigrations: Record<string, SchemaMigration> = {
   '0010_platform_dead_letters_by_updated_at': async (db, schema) => {
     await sql`create index dead_letters_by_updated_at on ${sql.id(schema)}.dead_letters (updated_at)`.execute(db);
   },
+  // The retention pass deletes by age (database/retention.ts). BRIN: rows arrive in time order, so a few pages per
+  // range of blocks find the old ones, and an insert costs next to nothing (a btree would be one more per event).
+  '0011_platform_bookkeeping_by_age': async (db, schema) => {
+    const s = sql.id(schema);
+    await sql`create index inbox_by_processed_at on ${s}.inbox using brin (processed_at)`.execute(db);
+    await sql`create index idempotency_keys_by_claimed_at on ${s}.idempotency_keys using brin (claimed_at)`.execute(db);
+  },
 };
 
 /** Narrows an untyped connection (or transaction) to the platform tables of one schema. */

@@ -147,13 +147,6 @@ export function useIdempotencyKeys(app: FastifyInstance, options: IdempotencyOpt
   });
 }
 
-/** Forgets keys older than `olderThanMs` (Stripe keeps them at least 24 h). */
-export async function pruneIdempotencyKeys(db: Kysely<unknown>, schema: string, olderThanMs = 24 * 3_600_000): Promise<number> {
-  const result = await (db as unknown as KeysDb).withSchema(schema).deleteFrom('idempotency_keys')
-    .where('claimed_at', '<', new Date(Date.now() - olderThanMs)).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
 export const idempotencyKeysMigration = async (db: Kysely<unknown>, schema: string): Promise<void> => {
   await sql`create table ${sql.id(schema)}.idempotency_keys (
     key text primary key,

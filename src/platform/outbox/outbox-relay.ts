@@ -20,8 +20,11 @@ export interface OutboxRelayOptions {
    * schema for good. Past it the transaction rolls back, nothing is marked, and the batch is retried.
    */
   publishTimeoutMs?: number;
-  /** Published rows are kept this long for audit, then deleted. */
-  retentionMs?: number;
+  /**
+   * Whether a published row stays (marked, for the audit; the retention pass deletes it later) or is deleted by the
+   * statement that publishes it: no second version of the row, nothing left to prune (embedded mode).
+   */
+  keepPublished?: boolean;
   /** Told of each batch once it is published and marked (metrics). */
   onPublished?: (records: readonly OutgoingRecord[]) => void;
   /** Publish failures (broker away) are warnings while the relay backs off; each published record is a debug line. */
@@ -45,7 +48,7 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions) {
     const { logger, ...rest } = options;
-    this.#options = { batchSize: 500, pollIntervalMs: 200, publishTimeoutMs: 60_000, retentionMs: 3_600_000, ...rest };
+    this.#options = { batchSize: 500, pollIntervalMs: 200, publishTimeoutMs: 60_000, keepPublished: true, ...rest };
     this.#logger = logger ?? fallbackLogger();
   }
 
@@ -65,15 +68,16 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many records went out (0 if another relay holds the lock). */
   async publishBatch(): Promise<number> {
-    const { db, schema, transport, batchSize, publishTimeoutMs } = this.#options;
+    const { db, schema, transport, batchSize, publishTimeoutMs, keepPublished } = this.#options;
     let published: OutgoingRecord[] = [];
     const count = await db.transaction().execute(async (trx) => {
       const outbox = sql.table(`${schema}.outbox`);
-      // One statement takes the schema's relay lock (once: a scalar subquery), and marks and reads the batch if it
-      // got it (another relay holding it: no row). The mark commits only once the transport has every record.
+      // One statement takes the schema's relay lock (once: a scalar subquery), and marks (or deletes) and reads the
+      // batch if it got it (another relay holding it: no row). It commits only once the transport has every record.
+      const take = keepPublished ? sql`update ${outbox} set published_at = ${new Date()}` : sql`delete from ${outbox}`;
       const { rows } = await sql<{ id: bigint; topic: string; key: string; value: Uint8Array; headers: string }>`
         with relay_lock as (select pg_try_advisory_xact_lock(hashtext(${`paysaga.outbox.${schema}`})) as locked)
-        update ${outbox} set published_at = ${new Date()}
+        ${take}
         where (select locked from relay_lock)
           and id in (select id from ${outbox} where published_at is null order by id limit ${batchSize})
         returning id, topic, key, value, headers`.execute(trx);
@@ -100,21 +104,13 @@ export class OutboxRelay {
     return Number(row?.count ?? 0);
   }
 
-  async #prune(): Promise<void> {
-    const cutoff = new Date(Date.now() - this.#options.retentionMs);
-    await platformDb(this.#options.db, this.#options.schema).deleteFrom('outbox')
-      .where('published_at', 'is not', null).where('published_at', '<', cutoff).execute();
-  }
-
   async #run(): Promise<void> {
     let failures = 0;
-    let rounds = 0;
     while (!this.#stopping.signal.aborted) {
       const wake = this.#wake.signal;
       try {
         const count = await this.publishBatch();
         failures = 0;
-        if (++rounds % 1_000 === 0) await this.#prune();
         if (count === this.#options.batchSize) continue;
         if (!wake.aborted) await sleep(this.#options.pollIntervalMs, AbortSignal.any([wake, this.#stopping.signal]));
       } catch (error) {

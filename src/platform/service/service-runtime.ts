@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { migrateSchema, type SchemaMigration } from '../database/migrations.ts';
+import { DEFAULT_RETENTION, platformRetentionRules, RetentionWorker, type RetentionPolicy, type RetentionRule } from '../database/retention.ts';
 import { useIdempotencyKeys } from '../http/idempotency-keys.ts';
 import { MessageConsumer } from '../messaging/message-consumer.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
@@ -29,6 +30,8 @@ export interface ServiceRuntimeOptions {
    * calls them (publishBatch, fireDue, …) — the deterministic simulation owns every step.
    */
   stepDriven?: boolean;
+  /** How long the bookkeeping (outbox, inbox, idempotency keys) is kept; DEFAULT_RETENTION by default. */
+  retention?: RetentionPolicy;
 }
 
 /** What every service factory takes; each service adds its own settings. */
@@ -44,12 +47,15 @@ export interface ServiceOptions {
   metrics?: PlatformMetrics;
   logger?: Logger;
   stepDriven?: boolean;
+  retention?: RetentionPolicy;
 }
 
 /** What every running service offers the wiring. */
 export interface RunningService {
   readonly relay: OutboxRelay;
   readonly consumer: MessageConsumer;
+  /** A retention pass over the service's schema with the rules it runs with (tests and tools run it once). */
+  readonly retention: () => RetentionWorker;
   /** Mounts the HTTP API (with Idempotency-Key handling) on a server that already authenticates bearer tokens. */
   routes(http: FastifyInstance): Promise<void>;
   start(): Promise<void>;
@@ -78,6 +84,9 @@ export class ServiceRuntime {
   readonly logger: Logger;
   readonly #workers: BackgroundWorker[] = [];
   readonly #stepDriven: boolean;
+  readonly #retention: RetentionPolicy;
+  readonly #retentionRules: RetentionRule[];
+  #retentionWorker: RetentionWorker | null = null;
 
   private constructor(options: ServiceRuntimeOptions) {
     const { db, transport, schema, metrics } = options;
@@ -85,8 +94,9 @@ export class ServiceRuntime {
     this.db = db;
     this.schema = schema;
     this.logger = options.logger ?? fallbackLogger();
+    const retention = options.retention ?? DEFAULT_RETENTION;
     this.relay = new OutboxRelay({
-      db, schema, transport, logger: this.logger.child({ component: 'outbox-relay', schema }), ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
+      db, schema, transport, keepPublished: retention.outboxKeepMs > 0, logger: this.logger.child({ component: 'outbox-relay', schema }), ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
       ...(metrics ? { onPublished: metrics.messages.recordPublished } : {}),
     });
     this.consumer = new MessageConsumer({
@@ -99,6 +109,8 @@ export class ServiceRuntime {
       metrics.watchSchema(db, schema);
     }
     this.transaction = outboxTransaction(db, schema, () => this.relay.wake());
+    this.#retention = retention;
+    this.#retentionRules = platformRetentionRules(this.#retention);
   }
 
   static async create(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
@@ -113,6 +125,16 @@ export class ServiceRuntime {
     this.#workers.push(worker);
   }
 
+  /** A table of the service's own that is bookkeeping, not domain (webhook receipts): kept `keepMs`, then pruned. */
+  retain(rule: RetentionRule): void {
+    this.#retentionRules.push(rule);
+  }
+
+  /** The pass that keeps the schema's bookkeeping bounded (database/retention.ts); its rules are the platform's and those given to retain(). */
+  readonly retention = (): RetentionWorker => new RetentionWorker({
+    db: this.db, schema: this.schema, rules: [...this.#retentionRules], policy: this.#retention, logger: this.logger.child({ component: 'retention' }),
+  });
+
   /** Mounts a service's routes in their own encapsulated scope, with Idempotency-Key on every POST. */
   async mount(http: FastifyInstance, routes: (scope: FastifyInstance) => Promise<void>): Promise<void> {
     await http.register(async (scope) => {
@@ -124,13 +146,17 @@ export class ServiceRuntime {
   async start(): Promise<void> {
     if (!this.#stepDriven) this.relay.start();
     await this.consumer.start();
-    if (!this.#stepDriven) for (const worker of this.#workers) worker.start();
+    if (this.#stepDriven) return;
+    // Made at start, so it has every rule the service added while it was wired.
+    this.#retentionWorker ??= this.retention();
+    for (const worker of [...this.#workers, this.#retentionWorker]) worker.start();
   }
 
   async stop(): Promise<void> {
     await this.consumer.stop();
     if (this.#stepDriven) return; // a driven process "crashes": whatever is unpublished stays for the next one
     for (const worker of this.#workers) await worker.stop();
+    await this.#retentionWorker?.stop();
     await this.relay.stop();
   }
 }

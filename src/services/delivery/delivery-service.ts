@@ -23,7 +23,7 @@ export async function createDeliveryService(options: DeliveryServiceOptions): Pr
   const app = new DeliveryApplication({ db: runtime.db, schema: runtime.schema, isDeliverable: options.isDeliverable ?? defaultDeliveryArea, onOutboxWrite: runtime.wakeRelay });
   handleDeliveryCommands(runtime.consumer, app);
   return {
-    app, relay: runtime.relay, consumer: runtime.consumer,
+    app, relay: runtime.relay, consumer: runtime.consumer, retention: runtime.retention,
     findByOrder: (orderId) => app.findByOrder(orderId),
     routes: (http) => runtime.mount(http, (scope) => deliveryRoutes(scope, app)),
     start: () => runtime.start(),

@@ -31,7 +31,7 @@ export async function createInventoryService(options: InventoryServiceOptions): 
   const reservations = new StockReservations(schema);
   handleSagaCommands(runtime.consumer, reservations);
   return {
-    schema, catalogue, reservations, relay: runtime.relay, consumer: runtime.consumer,
+    schema, catalogue, reservations, relay: runtime.relay, consumer: runtime.consumer, retention: runtime.retention,
     seedMenu: (menu) => seedMenu({ db, schema }, menu),
     availability: (productId) => catalogue.audit(productId),
     routes: (http) => runtime.mount(http, (scope) => inventoryRoutes(scope, catalogue)),

@@ -34,7 +34,7 @@ export async function createNotificationService(options: NotificationServiceOpti
   handleNotificationCommands(runtime.consumer, { schema, dispatcher });
   const findByOrder = async (orderId: string): Promise<NotificationView[]> => (await notificationsOfOrder(db, schema, orderId)).map(notificationViewOf);
   return {
-    relay: runtime.relay, consumer: runtime.consumer, dispatcher, findByOrder,
+    relay: runtime.relay, consumer: runtime.consumer, retention: runtime.retention, dispatcher, findByOrder,
     routes: (http) => runtime.mount(http, (scope) => notificationRoutes(scope, { listByOrder: findByOrder })),
     start: () => runtime.start(),
     stop: () => runtime.stop(),

@@ -22,7 +22,7 @@ export async function createOrderService(options: OrderServiceOptions): Promise<
   handleOrderCommands(runtime.consumer, app);
   consumeDeliveryUpdates(runtime.consumer, app);
   return {
-    app, relay: runtime.relay, consumer: runtime.consumer,
+    app, relay: runtime.relay, consumer: runtime.consumer, retention: runtime.retention,
     findOrder: (orderId) => app.view(orderId),
     routes: (http) => runtime.mount(http, (scope) => orderRoutes(scope, app)),
     start: () => runtime.start(),

@@ -25,6 +25,8 @@ export interface PaymentService extends RunningService {
   health(): { gatewayBreaker: string };
 }
 
+const GATEWAY_RECORDS_KEEP_MS = 30 * 24 * 3_600_000;
+
 /** Wires the payment service: its schema, the Stripe gateway behind its resilience policy, outbox relay, consumer, reconciler and routes. */
 export async function createPaymentService(options: PaymentServiceOptions): Promise<PaymentService> {
   const runtime = await ServiceRuntime.create({ ...options, schema: options.schema ?? 'payment', groupId: options.groupId ?? 'payment', migrations: paymentMigrations });
@@ -36,6 +38,10 @@ export async function createPaymentService(options: PaymentServiceOptions): Prom
   const webhooks = new WebhookReceiver(app, db, schema);
   const reconciler = new Reconciler({ db, schema, app, ...options.reconciler, logger: logger.child({ component: 'reconciler' }) });
   runtime.addWorker(reconciler);
+  // Bookkeeping of the gateway's, kept as long as Stripe keeps its events (30 days): a webhook redelivered later than
+  // that cannot exist, and the operator's list of gateway errors looks back as far.
+  runtime.retain({ table: 'webhook_receipts', column: 'received_at', keepMs: GATEWAY_RECORDS_KEEP_MS });
+  runtime.retain({ table: 'gateway_errors', column: 'occurred_at', keepMs: GATEWAY_RECORDS_KEEP_MS });
   consumeRefundRequests(runtime.consumer, app);
   handleSagaCommands(runtime.consumer, app, schema);
   const listByOrder = async (orderId: string): Promise<PaymentView[]> => {
@@ -51,7 +57,7 @@ export async function createPaymentService(options: PaymentServiceOptions): Prom
     return rows.map((row) => paymentViewOf(row, refunds.filter((refund) => refund.payment_id === row.id)));
   };
   return {
-    app, reconciler, errors, relay: runtime.relay, consumer: runtime.consumer,
+    app, reconciler, errors, relay: runtime.relay, consumer: runtime.consumer, retention: runtime.retention,
     routes: (http) => runtime.mount(http, (scope) => paymentRoutes(scope, { app, webhooks, errors, gateway, webhookSecret: options.webhookSecret, listByOrder, listRecent })),
     start: () => runtime.start(),
     async stop() {

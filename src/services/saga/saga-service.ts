@@ -10,6 +10,7 @@ import type { RetryPolicy } from '../../platform/messaging/retry-policy.ts';
 import type { Transport } from '../../platform/messaging/transport.ts';
 import type { Logger } from '../../platform/observability/logger.ts';
 import type { OutboxRelay } from '../../platform/outbox/outbox-relay.ts';
+import type { RetentionWorker } from '../../platform/database/retention.ts';
 import type { OutboxTransaction } from '../../platform/outbox/outbox-transaction.ts';
 import { ServiceRuntime } from '../../platform/service/service-runtime.ts';
 import { SagaEngine, type SagaObserver } from '../../platform/saga/saga-engine.ts';
@@ -57,6 +58,7 @@ export interface SagaService {
   readonly engine: SagaEngine;
   readonly relay: OutboxRelay;
   readonly consumer: MessageConsumer;
+  readonly retention: () => RetentionWorker;
   readonly deadlines: DeadlinePoller;
   /** Waits for a saga's committed changes (POST /checkout waits for its payment this way). */
   readonly progress: SagaProgress;
@@ -144,7 +146,7 @@ export async function createSagaService(options: SagaServiceOptions): Promise<Sa
   });
 
   const service: SagaService = {
-    engine, relay, consumer, deadlines, admission, progress, transaction,
+    engine, relay, consumer, retention: runtime.retention, deadlines, admission, progress, transaction,
     startCheckout: ({ sagaId, data }) => transaction((trx, publish, afterCommit) => engine.start(trx, publish, checkout, { sagaId, orderId: data.orderId, data }, afterCommit)),
     startPartialRefund: ({ sagaId, orderId, amount, reason }) => transaction(async (trx, publish, afterCommit) => {
       // Lock the order's sagas, then read them again: the second read sees a refund another request committed while we waited.

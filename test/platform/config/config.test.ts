@@ -44,6 +44,19 @@ test('defaults: embedded mode with nothing set', () => {
   assert.deepEqual(config.secrets, { authSecret: null, stripeApiKey: null, stripeWebhookSecret: null, authSecretPrevious: null });
 });
 
+test('retention follows the mode: the inbox outlasts what the transport can redeliver, the outbox stays unless nothing could audit it', () => {
+  const day = 24 * 3_600_000;
+  const retention = (env: Record<string, string>) => {
+    const { inboxKeepMs, outboxKeepMs, pglite } = loadConfig(env).retention;
+    return { inboxKeepMs, outboxKeepMs, pglite };
+  };
+  assert.deepEqual(retention({}), { inboxKeepMs: 600_000, outboxKeepMs: 0, pglite: true }, 'embedded, in memory');
+  assert.deepEqual(retention({ DATABASE_URL: 'pglite:///tmp/data' }), { inboxKeepMs: 600_000, outboxKeepMs: 3_600_000, pglite: true }, 'embedded, a data directory');
+  assert.deepEqual(retention({ KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://db/p' }), { inboxKeepMs: 8 * day, outboxKeepMs: 3_600_000, pglite: false }, 'distributed: longer than Kafka\'s 7 days');
+  assert.deepEqual(retention({ KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://db/p', INBOX_RETENTION_MS: String(15 * day), OUTBOX_RETENTION_MS: '0' }), { inboxKeepMs: 15 * day, outboxKeepMs: 0, pglite: false });
+  assert.throws(() => loadConfig({ INBOX_RETENTION_MS: '1000' }), /INBOX_RETENTION_MS/);
+});
+
 test('values are typed and strict; an empty value is an unset one', () => {
   const config = loadConfig({
     KAFKA_BROKERS: 'a:9092, b:9092', PORT: '0', SEED_MENU: 'false', LOG_LEVEL: 'debug', HTTP_HOST: '0.0.0.0', SHUTDOWN_TIMEOUT_MS: '2500',

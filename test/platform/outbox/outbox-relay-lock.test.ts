@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
 import { openDatabase, type Database } from '../../../src/platform/database/database.ts';
 import { migrateSchema } from '../../../src/platform/database/migrations.ts';
 import { platformMigrations } from '../../../src/platform/database/platform-tables.ts';
@@ -23,7 +24,8 @@ after(async () => { await database.close(); });
  * out (its transaction open), another relay of the same schema marks nothing and publishes nothing, and takes
  * the rows after it, in order.
  */
-test('two relays of one schema never publish at once: the second gets nothing while the first holds the lock, then the rest in order', { timeout: 60_000 }, async () => {
+for (const keepPublished of [true, false]) test(`two relays of one schema never publish at once: the second gets nothing while the first holds the lock, then the rest in order (published rows ${keepPublished ? 'marked' : 'deleted'})`, { timeout: 60_000 }, async () => {
+  await sql`delete from ${sql.table(`${schema}.outbox`)}`.execute(database.db);
   const broker = new InProcessTransport();
   await broker.ensureTopics([{ name: 'lock.test', partitions: 1, replicationFactor: 1 }]);
   let release: () => void = () => {};
@@ -43,8 +45,8 @@ test('two relays of one schema never publish at once: the second gets nothing wh
   const write = (values: string[]) => database.db.transaction().execute((trx) =>
     enqueueRecords(trx, schema, values.map((value) => ({ topic: 'lock.test', key: 'k', value: Buffer.from(value), headers: {} }))));
   await write(['1', '2']);
-  const first = new OutboxRelay({ db: database.db, schema, transport: held, batchSize: 2 });
-  const second = new OutboxRelay({ db: database.db, schema, transport: plain });
+  const first = new OutboxRelay({ db: database.db, schema, transport: held, batchSize: 2, keepPublished });
+  const second = new OutboxRelay({ db: database.db, schema, transport: plain, keepPublished });
   const firstBatch = first.publishBatch();
   await eventually('the first relay is publishing its batch', () => publishing);
   await write(['3']);
@@ -55,5 +57,7 @@ test('two relays of one schema never publish at once: the second gets nothing wh
   assert.equal(await second.publishBatch(), 1);
   assert.deepEqual(sent, ['1', '2', '3']);
   assert.equal(await second.backlog(), 0);
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${schema}.outbox`)} where published_at is not null`.execute(database.db);
+  assert.equal(rows[0]?.n, keepPublished ? 3 : 0, keepPublished ? 'every row stays, marked' : 'a published row is gone');
   await broker.close();
 });

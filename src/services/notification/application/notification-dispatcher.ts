@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
-import { sleep } from '../../../platform/utils/sleep.ts';
+import { RepeatingTask } from '../../../platform/utils/repeating-task.ts';
 import { detach } from '../../../platform/utils/detached-work.ts';
 import type { NotificationChannel } from '../channels/notification-channel.ts';
 import { judgeAttempt, type AttemptOutcome, type SendSchedule } from '../domain/send-attempts.ts';
@@ -45,13 +45,16 @@ export class NotificationDispatcher {
   readonly #logger: Logger;
   readonly #policy: DispatchPolicy;
   readonly #inFlight = new Set<Promise<void>>();
-  #stopping = new AbortController();
-  #loop: Promise<void> | null = null;
+  readonly #retryLoop: RepeatingTask;
 
   constructor(options: NotificationDispatcherOptions) {
     this.#options = options;
     this.#logger = options.logger ?? fallbackLogger();
     this.#policy = { ...DEFAULT_DISPATCH_POLICY, ...options.policy };
+    this.#retryLoop = new RepeatingTask(async () => { await this.dispatchDue(); }, {
+      intervalMs: this.#policy.pollIntervalMs,
+      onError: (error) => { this.#logger.error({ err: error, nextPassInMs: this.#policy.pollIntervalMs }, 'notification retry pass failed'); },
+    });
   }
 
   get channel(): NotificationChannel {
@@ -82,7 +85,7 @@ export class NotificationDispatcher {
 
   /** Fire-and-forget dispatch (after a commit); tracked so stop() waits for it. */
   trigger(id: string): void {
-    if (this.#stopping.signal.aborted) return; // the retry loop of the next start sends it
+    if (this.#retryLoop.signal.aborted) return; // the retry loop of the next start sends it
     this.#track(this.dispatch(id).then(() => undefined));
   }
 
@@ -98,15 +101,12 @@ export class NotificationDispatcher {
   }
 
   start(): void {
-    if (this.#stopping.signal.aborted) this.#stopping = new AbortController();
-    this.#loop ??= this.#run();
+    this.#retryLoop.start();
   }
 
   /** Stops the retry loop and waits for sends under way, so none is cut off between send and mark. */
   async stop(): Promise<void> {
-    this.#stopping.abort();
-    await this.#loop;
-    this.#loop = null;
+    await this.#retryLoop.stop();
     await Promise.all([...this.#inFlight]);
   }
 
@@ -115,15 +115,4 @@ export class NotificationDispatcher {
     this.#inFlight.add(detach(tracked));
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#stopping.signal;
-    while (!signal.aborted) {
-      try {
-        await this.dispatchDue();
-      } catch (error) {
-        this.#logger.error({ err: error, nextPassInMs: this.#policy.pollIntervalMs }, 'notification retry pass failed');
-      }
-      await sleep(this.#policy.pollIntervalMs, signal);
-    }
-  }
 }

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { pruneIdempotencyKeys } from '../../../platform/http/idempotency-keys.ts';
 import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
 import { sleep } from '../../../platform/utils/sleep.ts';
 import { GatewayFailure } from '../gateway/card-gateway.ts';
@@ -35,7 +34,6 @@ export class Reconciler {
   readonly #logger: Logger;
   readonly #stopping = new AbortController();
   #loop: Promise<void> | null = null;
-  #lastPrune = 0;
 
   constructor(options: ReconcilerOptions) {
     const { logger, ...rest } = options;
@@ -94,10 +92,6 @@ export class Reconciler {
       report.refunds += 1;
       if ((await app.executeRefund(refund.id)) !== null) report.faults += 1;
       await paymentDb(db, schema).updateTable('refunds').set({ updated_at: new Date() }).where('id', '=', refund.id).where('status', '=', 'pending').execute();
-    }
-    if (Date.now() - this.#lastPrune > 3_600_000) {
-      this.#lastPrune = Date.now();
-      await pruneIdempotencyKeys(db, schema);
     }
     return report;
   }

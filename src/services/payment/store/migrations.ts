@@ -89,4 +89,8 @@ export const paymentMigrations: Record<string, SchemaMigration> = {
   '1010_payments_by_created_at': async (db, schema) => {
     await sql`create index payments_by_created_at on ${sql.id(schema)}.payments (created_at)`.execute(db);
   },
+  // Webhook receipts age out (payment-service.ts, retention): found by age without a btree on every receipt.
+  '1011_webhook_receipts_by_received_at': async (db, schema) => {
+    await sql`create index webhook_receipts_by_received_at on ${sql.id(schema)}.webhook_receipts using brin (received_at)`.execute(db);
+  },
 };
