@@ -46,6 +46,29 @@ test('events are delivered in order, signed so that the SDK verifies them', asyn
   }
 });
 
+test('each payment intent\'s events arrive in order, while different intents\' go out side by side', async () => {
+  const receiver = await startWebhookReceiver({ answerAfterMs: 50 });
+  const { simulator, stripe } = await startSimulator({ webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET, webhookRetry: FAST_RETRY });
+  try {
+    const intents = await Promise.all(Array.from({ length: 6 }, (_, index) =>
+      stripe.paymentIntents.create({ amount: 1000 + index, currency: 'usd', payment_method: 'pm_card_visa', confirm: true })));
+    await simulator.webhooksSettled();
+    assert.equal(receiver.deliveries.length, 18);
+    for (const intent of intents) {
+      const own = receiver.deliveries.filter(({ event }) => {
+        const object = event.data.object as { id: string; payment_intent?: string };
+        return (object.payment_intent ?? object.id) === intent.id;
+      });
+      assert.deepEqual(typesOf(own), ['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded'], intent.id);
+    }
+    assert.ok(receiver.maxInFlight > 1, `deliveries for different intents overlap (most at once: ${receiver.maxInFlight})`);
+    assert.ok(receiver.maxInFlight <= 8, `at most 8 at once (most at once: ${receiver.maxInFlight})`);
+  } finally {
+    await simulator.close();
+    await receiver.close();
+  }
+});
+
 test('a failing endpoint is retried with backoff until it answers 2xx', async () => {
   const receiver = await startWebhookReceiver({ failFirst: 2 });
   const { simulator, stripe } = await startSimulator({ webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET, webhookRetry: FAST_RETRY });

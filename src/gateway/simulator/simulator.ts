@@ -24,6 +24,11 @@ import { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET } from './defaults.ts';
 
 /** The API version events and responses carry: the one stripe@23 pins. */
 export const SIMULATED_API_VERSION = '2026-10-28.endive';
+function orderKeyOf(object: { id: string }): string {
+  const intent = (object as { payment_intent?: unknown }).payment_intent;
+  return typeof intent === 'string' ? intent : object.id;
+}
+
 export const DEFAULT_WEBHOOK_RETRY: Readonly<WebhookRetryPolicy> = Object.freeze({ attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000 });
 export { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET };
 
@@ -96,7 +101,8 @@ export async function startGatewaySimulator(options: GatewaySimulatorOptions = {
       const event = events.record(type, object, request, target === null && !sink ? 0 : 1);
       stats.eventsCreated++;
       if (sink) sink({ id: event.id, type, payload: JSON.stringify(event, null, 2) });
-      else if (target !== null) dispatcher.enqueue(event.id, target);
+      // A payment intent's events (its charges and refunds name it) arrive in order; other objects' side by side.
+      else if (target !== null) dispatcher.enqueue(event.id, target, orderKeyOf(object));
     },
   });
 

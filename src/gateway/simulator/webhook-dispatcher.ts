@@ -19,30 +19,40 @@ export interface WebhookDispatcherOptions {
   onDelivered: (eventId: string) => void;
   /** How long one delivery attempt may take before it counts as failed. */
   attemptTimeoutMs?: number;
+  /** First attempts in flight at once, each for another object (default 8). */
+  concurrency?: number;
 }
 
 interface Delivery {
   eventId: string;
   target: WebhookTarget;
   attempts: number;
+  /** The object whose events keep their order (a payment intent, with its charges and refunds). */
+  orderKey: string;
 }
 
 /**
  * Delivers events to the webhook endpoint at least once, like Stripe: signed
  * POSTs, retried with exponential backoff until a 2xx or the attempts run out.
- * First attempts go out one at a time in event order (so the out-of-order knob
- * is observable against a faithful baseline); retries run on their own timers.
- * Nothing here is awaited by an API request.
+ * First attempts keep the event order of each object — one at a time per payment
+ * intent, so the out-of-order knob is observable against a faithful baseline —
+ * and go out side by side for different objects, a few at a time: one at a time
+ * for everything, the queue fell behind a busy endpoint for good (an embedded
+ * process kept answering webhooks minutes after its load ended, its memory
+ * growing). Retries run on their own timers. Nothing here is awaited by an API
+ * request.
  */
 export class WebhookDispatcher {
   private readonly options: WebhookDispatcherOptions;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<AbortController>();
   private readonly firstAttempts: Delivery[] = [];
+  /** Objects with a first attempt in flight: their next events wait. */
+  private readonly busyKeys = new Set<string>();
   private shuffleWindow: Delivery[] | null = null;
   private waiters: (() => void)[] = [];
   private pending = 0;
-  private draining = false;
+  private running = 0;
   private closed = false;
 
   constructor(options: WebhookDispatcherOptions) {
@@ -54,7 +64,8 @@ export class WebhookDispatcher {
     return this.pending;
   }
 
-  enqueue(eventId: string, target: WebhookTarget): void {
+  /** `orderKey`: the object whose events must arrive in order (by default each event is its own). */
+  enqueue(eventId: string, target: WebhookTarget, orderKey: string = eventId): void {
     if (this.closed) return;
     const { faults, random, stats } = this.options;
     const current = faults();
@@ -64,7 +75,7 @@ export class WebhookDispatcher {
     }
     const copies = roll(current.webhookDuplicateRate, random) ? 2 : 1;
     if (copies === 2) stats.faultsInjected.duplicates++;
-    const deliveries = Array.from({ length: copies }, () => ({ eventId, target, attempts: 0 }));
+    const deliveries = Array.from({ length: copies }, () => ({ eventId, target, attempts: 0, orderKey }));
     this.pending += deliveries.length;
     if (current.webhookDelayMs > 0) this.schedule(current.webhookDelayMs, () => this.admit(deliveries));
     else this.admit(deliveries);
@@ -83,6 +94,7 @@ export class WebhookDispatcher {
     for (const controller of this.inFlight) controller.abort();
     this.inFlight.clear();
     this.firstAttempts.length = 0;
+    this.busyKeys.clear();
     this.shuffleWindow = null;
     this.pending = 0;
     this.notifySettled();
@@ -92,7 +104,7 @@ export class WebhookDispatcher {
     const current = this.options.faults();
     if (!current.webhookOutOfOrder) {
       this.firstAttempts.push(...deliveries);
-      void this.drain();
+      this.drain();
       return;
     }
     if (this.shuffleWindow === null) {
@@ -115,18 +127,24 @@ export class WebhookDispatcher {
       batch[other] = swap;
     }
     this.firstAttempts.push(...batch);
-    void this.drain();
+    this.drain();
   }
 
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let next = this.firstAttempts.shift(); next !== undefined && !this.closed; next = this.firstAttempts.shift()) {
-        await this.attempt(next);
-      }
-    } finally {
-      this.draining = false;
+  /** Starts the oldest first attempts whose object has none in flight, up to the concurrency. */
+  private drain(): void {
+    const limit = this.options.concurrency ?? 8;
+    while (this.running < limit && !this.closed) {
+      const index = this.firstAttempts.findIndex((delivery) => !this.busyKeys.has(delivery.orderKey));
+      if (index < 0) return;
+      const [next] = this.firstAttempts.splice(index, 1);
+      if (next === undefined) return;
+      this.busyKeys.add(next.orderKey);
+      this.running++;
+      void this.attempt(next).finally(() => {
+        this.busyKeys.delete(next.orderKey);
+        this.running--;
+        this.drain();
+      });
     }
   }
 

@@ -67,6 +67,8 @@ export interface WebhookReceiver {
   attempts: number;
   /** POSTs whose signature did not verify. */
   rejected: number;
+  /** Most POSTs the receiver was answering at once. */
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ async function rawBody(request: IncomingMessage): Promise<string> {
  * A webhook endpoint like the payment service's: verifies each POST with the
  * SDK's constructEvent on the raw body; `failFirst` attempts answer 500 first.
  */
-export async function startWebhookReceiver(options: { secret?: string; failFirst?: number } = {}): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(options: { secret?: string; failFirst?: number; answerAfterMs?: number } = {}): Promise<WebhookReceiver> {
   const secret = options.secret ?? WEBHOOK_SECRET;
   const verifier = new Stripe(TEST_KEY);
   const receiver: WebhookReceiver = {
@@ -88,13 +90,19 @@ export async function startWebhookReceiver(options: { secret?: string; failFirst
     deliveries: [],
     attempts: 0,
     rejected: 0,
+    maxInFlight: 0,
     close: () => new Promise((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     }),
   };
+  let inFlight = 0;
   const server = createServer((request, response) => {
-    void rawBody(request).then((raw) => {
+    inFlight++;
+    receiver.maxInFlight = Math.max(receiver.maxInFlight, inFlight);
+    response.on('close', () => { inFlight--; });
+    void rawBody(request).then(async (raw) => {
+      if (options.answerAfterMs) await new Promise((resolve) => setTimeout(resolve, options.answerAfterMs));
       receiver.attempts++;
       if (receiver.attempts <= (options.failFirst ?? 0)) {
         response.writeHead(500).end('not yet');
