@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { describeResult, runSeeds } from './simulate/run-seeds.ts';
 
@@ -5,6 +6,7 @@ interface SimulateOptions {
   seed: number;
   seeds: number;
   sagas: number;
+  jobs?: number;
   verbose?: boolean;
 }
 
@@ -23,10 +25,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'the (first) seed', parseCount('--seed', 0), 1)
     .option('--seeds <k>', 'how many consecutive seeds to run', parseCount('--seeds', 1), 1)
     .option('--sagas <m>', 'checkouts per seed (cancellations and refunds follow from them)', parseCount('--sagas', 1), 50)
-    .option('--verbose', 'print every step of the run')
+    .option('--jobs <n>', 'worker threads sharing the seeds out, each with its own PGlite (default: one per core, at most one per seed); results do not depend on it', parseCount('--jobs', 1))
+    .option('--verbose', 'print every step of the run (in one thread)')
     .action(async (options: SimulateOptions) => {
       const summary = await runSeeds({
-        firstSeed: options.seed, seeds: options.seeds, sagas: options.sagas,
+        firstSeed: options.seed, seeds: options.seeds, sagas: options.sagas, jobs: options.jobs ?? availableParallelism(),
         ...(options.verbose ? { onAction: (seed: number, line: string) => { console.log(`[${seed}] ${line}`); } } : {}),
         onResult: (result) => { console.log(describeResult(result, `npx paysaga simulate --seed ${result.seed} --sagas ${options.sagas}`).join('\n')); },
       });

@@ -4,7 +4,8 @@ import { runSeeds } from '../../src/cli/simulate/run-seeds.ts';
 
 /** CI's fixed budget of seeds: every one must end with 0 violations. */
 // Seed 2 × 8 found the partial refund given up while its RefundPayment could still run (docs/reliability.md#findings).
-const BUDGET = { firstSeed: 2, seeds: 5, sagas: 8 } as const;
+// Two worker threads share the budget out (`--jobs`), so the budget also proves the worker path.
+const BUDGET = { firstSeed: 2, seeds: 5, sagas: 8, jobs: 2 } as const;
 
 test('a fixed budget of seeds runs whole sagas under every kind of fault with no violation', { timeout: 900_000 }, async () => {
   const summary = await runSeeds(BUDGET);
@@ -31,6 +32,9 @@ test('a seed replays exactly: the same action log and the same final books', { t
   assert.deepEqual(b.faults, a.faults);
   assert.deepEqual(b.outcomes, a.outcomes);
   assert.notEqual(c.traceHash, a.traceHash, 'another seed is another run');
+  // Where a seed runs does not change it: both seeds in two worker threads end as they did here, in seed order.
+  const threaded = await runSeeds({ firstSeed: 11, seeds: 2, sagas: 4, jobs: 2 });
+  assert.deepEqual(threaded.results.map((result) => [result.seed, result.traceHash]), [[11, a.traceHash], [12, c.traceHash]]);
 });
 
 test('a deliberately injected bug (outbox rows marked published but lost) is caught by some seed, by the auditor', { timeout: 900_000 }, async () => {
