@@ -47,7 +47,7 @@ test('events are delivered in order, signed so that the SDK verifies them', asyn
 });
 
 test('each payment intent\'s events arrive in order, while different intents\' go out side by side', async () => {
-  const receiver = await startWebhookReceiver({ answerAfterMs: 50 });
+  const receiver = await startWebhookReceiver({ answerAfterMs: 300 });
   const { simulator, stripe } = await startSimulator({ webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET, webhookRetry: FAST_RETRY });
   try {
     const intents = await Promise.all(Array.from({ length: 6 }, (_, index) =>
