@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { fallbackLogger, type Logger } from '../../../platform/observability/logger.ts';
-import { sleep } from '../../../platform/utils/sleep.ts';
+import { RepeatingTask } from '../../../platform/utils/repeating-task.ts';
 import { GatewayFailure } from '../gateway/card-gateway.ts';
 import { paymentDb } from '../store/tables.ts';
 import type { PaymentApplication } from './payment-application.ts';
@@ -32,33 +32,27 @@ export interface ReconcileReport {
 export class Reconciler {
   readonly #options: Required<Omit<ReconcilerOptions, 'logger'>>;
   readonly #logger: Logger;
-  readonly #stopping = new AbortController();
-  #loop: Promise<void> | null = null;
+  readonly #passes: RepeatingTask;
 
   constructor(options: ReconcilerOptions) {
     const { logger, ...rest } = options;
     this.#options = { staleAfterMs: 30_000, intervalMs: 5_000, batchSize: 100, ...rest };
     this.#logger = logger ?? fallbackLogger();
+    this.#passes = new RepeatingTask(async () => {
+      const report = await this.reconcileOnce();
+      if (report.payments > 0 || report.refunds > 0) this.#logger.info(report, 'reconciler pass');
+    }, {
+      intervalMs: this.#options.intervalMs,
+      onError: (error) => { this.#logger.error({ err: error, nextPassInMs: this.#options.intervalMs }, 'reconciler pass failed'); },
+    });
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#passes.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopping.abort();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopping.signal.aborted) {
-      const report = await this.reconcileOnce().catch((error: unknown) => {
-        this.#logger.error({ err: error, nextPassInMs: this.#options.intervalMs }, 'reconciler pass failed');
-        return null;
-      });
-      if (report && (report.payments > 0 || report.refunds > 0)) this.#logger.info(report, 'reconciler pass');
-      await sleep(this.#options.intervalMs, this.#stopping.signal);
-    }
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 
   async reconcileOnce(): Promise<ReconcileReport> {
@@ -68,7 +62,7 @@ export class Reconciler {
     const payments = await paymentDb(db, schema).selectFrom('payments').select(['id', 'status', 'stripe_payment_intent_id'])
       .where('status', 'in', ['PENDING', 'PROCESSING']).where('updated_at', '<', before).orderBy('updated_at').limit(batchSize).execute();
     for (const payment of payments) {
-      if (this.#stopping.signal.aborted) break;
+      if (this.#passes.signal.aborted) break;
       report.payments += 1;
       try {
         if (!payment.stripe_payment_intent_id) {
@@ -88,7 +82,7 @@ export class Reconciler {
     const refunds = await paymentDb(db, schema).selectFrom('refunds').select('id')
       .where('status', '=', 'pending').where('updated_at', '<', before).orderBy('updated_at').limit(batchSize).execute();
     for (const refund of refunds) {
-      if (this.#stopping.signal.aborted) break;
+      if (this.#passes.signal.aborted) break;
       report.refunds += 1;
       if ((await app.executeRefund(refund.id)) !== null) report.faults += 1;
       await paymentDb(db, schema).updateTable('refunds').set({ updated_at: new Date() }).where('id', '=', refund.id).where('status', '=', 'pending').execute();
