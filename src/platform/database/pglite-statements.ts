@@ -5,8 +5,12 @@ const MAX_PREPARED = 2_000;
 
 /** Statements that may be prepared and reused: plain data statements. The rest go through `query()`. */
 const DATA_STATEMENT = /^\s*(select|insert|update|delete|with)\b/i;
-/** Statements that may change what a prepared plan was made for. */
-const SCHEMA_CHANGE = /^\s*(create|alter|drop|truncate|comment|do|reindex|cluster|vacuum|discard)\b/i;
+/**
+ * Statements that may change what a prepared plan was made for. Not `vacuum` or `analyze`: they change no table's
+ * shape, and PostgreSQL replans a cached plan itself when statistics change; dropping every statement after each
+ * retention pass's vacuum cost a re-prepare of all of them.
+ */
+const SCHEMA_CHANGE = /^\s*(create|alter|drop|truncate|comment|do|reindex|cluster|discard)\b/i;
 
 interface Prepared {
   name: string;

@@ -44,6 +44,16 @@ test('each statement text is prepared once and reused', async () => {
   assert.equal(await prepared(), before + 1);
 });
 
+test('vacuum and analyze (the retention pass, every minute) keep the prepared statements, and their answers stay right', async () => {
+  await sql`select n from kinds where name = ${'nulls'}`.execute(database.db);
+  const before = await prepared();
+  await sql`vacuum (analyze) kinds`.execute(database.db);
+  await sql`analyze kinds`.execute(database.db);
+  const { rows } = await sql<{ n: number | null }>`select n from kinds where name = ${'nulls'}`.execute(database.db);
+  assert.deepEqual(rows, [{ n: null }]);
+  assert.equal(await prepared(), before, 'nothing dropped, nothing prepared again');
+});
+
 test('an error keeps PostgreSQL\'s code and leaves the connection usable, in and out of a transaction', async () => {
   await assert.rejects(sql`insert into kinds (name) values (${'nulls'})`.execute(database.db), (error: { code?: string }) => error.code === '23505');
   await assert.rejects(database.db.transaction().execute(async (trx) => {
