@@ -1,6 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { formatReport } from './audit/format-report.ts';
-import { runChaos, type ChaosResult } from './chaos/chaos-run.ts';
 
 const positive = (name: string) => (value: string): number => {
   const parsed = Number(value);
@@ -20,22 +18,6 @@ interface ChaosCommandOptions {
   pauseMs: number;
   settleMs: number;
   json?: boolean;
-}
-
-const table = (counts: Record<string, number>): string[] => Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => `  ${name.padEnd(36)} ${String(value).padStart(7)}`);
-
-/** The run's figures: sagas, faults by kind, outcomes by kind, then the audit. */
-export function formatChaos(result: ChaosResult): string {
-  return [
-    `sagas run: ${result.sagasRun}${result.endedEarly ? ' (ended early with Ctrl-C)' : ''}   duration: ${Math.round(result.durationMs / 1000)} s   settled: ${result.settled ? 'yes' : 'NO'}`,
-    `faults injected: ${Object.values(result.faultsByKind).reduce((a, b) => a + b, 0)}`, ...table(result.faultsByKind),
-    ...(result.faultFailures.length > 0 ? ['fault failures:', ...result.faultFailures.map((line) => `  ${line}`)] : []),
-    `poison records: ${result.poison.published} published, ${result.poison.deadLettered} dead letters (discarded with a note)`,
-    'outcomes by kind (as the load driver saw them):', ...table(result.outcomesByKind),
-    '', formatReport(result.audit),
-    `violations: ${result.audit.violations}`,
-    `logs: ${result.logDir}`,
-  ].join('\n');
 }
 
 /** `paysaga chaos`: the fault suite (docs/reliability.md). Exit 1 on any violation or a system that did not settle. */
@@ -70,6 +52,8 @@ export function registerChaosCommand(program: Command): void {
         finish.abort();
       });
       process.once('SIGTERM', () => { abort.abort(); });
+      const { runChaos } = await import('./chaos/chaos-run.ts');
+      const { formatChaos } = await import('./chaos/format-chaos.ts');
       const result = await runChaos({
         signal: abort.signal, finish: finish.signal,
         sagas: options.sagas, concurrency: Math.max(1, options.concurrency), kafkaNodes: options.brokers, plan: options.plan, minFaults: options.minFaults,

@@ -5,15 +5,6 @@ import type { RetentionWorker } from '../platform/database/retention.ts';
 import type { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import type { Logger } from '../platform/observability/logger.ts';
 import type { DeploymentSecrets, PlatformConfig } from '../platform/config.ts';
-import { createDeliveryService } from '../services/delivery/delivery-service.ts';
-import { createInventoryService } from '../services/inventory/inventory-service.ts';
-import { DEFAULT_MENU } from '../services/inventory/menu.ts';
-import { channelFor } from '../services/notification/notification-config.ts';
-import { createNotificationService } from '../services/notification/notification-service.ts';
-import { createOrderService } from '../services/order/order-service.ts';
-import { createPaymentService } from '../services/payment/payment-service.ts';
-import { createSagaService } from '../services/saga/saga-service.ts';
-
 import { SERVICE_SCHEMAS, type ServiceName } from './service-names.ts';
 
 export { isServiceName, SERVICE_NAMES, SERVICE_SCHEMAS, type ServiceName } from './service-names.ts';
@@ -46,20 +37,23 @@ export interface CompositionContext {
 /**
  * Builds one service from its own configuration. Each service owns its schema
  * and its consumer group, so the same code runs all of them in one process or
- * each in its own.
+ * each in its own. A service's code is loaded only when it is built: a process
+ * serving the saga service never loads the Stripe SDK, for one.
  */
 export async function createService(name: ServiceName, context: CompositionContext): Promise<RunnableService> {
   const { db, transport, config, secrets } = context;
   const own = { db, transport, logger: context.logger.child({ service: name }), retention: config.retention, ...(context.metrics ? { metrics: context.metrics } : {}) };
   switch (name) {
     case 'payment': {
+      const { createPaymentService } = await import('../services/payment/payment-service.ts');
       const payment = await createPaymentService({
         ...own, schema: context.schema(SERVICE_SCHEMAS.payment), stripe: { apiKey: secrets.stripeApiKey, apiBase: context.gatewayUrl }, webhookSecret: secrets.stripeWebhookSecret,
         reconciler: { staleAfterMs: config.payment.reconcileAfterMs, intervalMs: config.payment.reconcileIntervalMs },
       });
       return payment;
     }
-    case 'saga':
+    case 'saga': {
+      const { createSagaService } = await import('../services/saga/saga-service.ts');
       return createSagaService({
         ...own, schema: context.schema(SERVICE_SCHEMAS.saga),
         paymentDeadlineMs: config.saga.paymentDeadlineMs,
@@ -68,14 +62,25 @@ export async function createService(name: ServiceName, context: CompositionConte
         maxCheckoutsInFlight: config.saga.checkoutMaxInFlight,
         stuckAfterMs: config.observability.sagaStuckAfterMs,
       });
-    case 'order':
+    }
+    case 'order': {
+      const { createOrderService } = await import('../services/order/order-service.ts');
       return createOrderService({ ...own, schema: context.schema(SERVICE_SCHEMAS.order) });
-    case 'inventory':
+    }
+    case 'inventory': {
+      const { createInventoryService } = await import('../services/inventory/inventory-service.ts');
+      const { DEFAULT_MENU } = await import('../services/inventory/menu.ts');
       // SEED_MENU=false starts with an empty catalogue (products then come through POST /products).
       return createInventoryService({ ...own, schema: context.schema(SERVICE_SCHEMAS.inventory), ...(config.inventory.seedMenu ? { menu: DEFAULT_MENU } : {}) });
-    case 'delivery':
+    }
+    case 'delivery': {
+      const { createDeliveryService } = await import('../services/delivery/delivery-service.ts');
       return createDeliveryService({ ...own, schema: context.schema(SERVICE_SCHEMAS.delivery) });
-    case 'notification':
+    }
+    case 'notification': {
+      const { createNotificationService } = await import('../services/notification/notification-service.ts');
+      const { channelFor } = await import('../services/notification/notification-config.ts');
       return createNotificationService({ ...own, schema: context.schema(SERVICE_SCHEMAS.notification), channel: channelFor(config.notification) });
+    }
   }
 }

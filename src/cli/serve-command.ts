@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ROLES, type Role } from '../platform/http/auth.ts';
+import { ROLES, type Role } from '../platform/http/roles.ts';
 import { integerOption, UsageError } from './cli-conventions.ts';
 import { isServiceName, SERVICE_NAMES, type ServiceName } from './service-names.ts';
 

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { describeResult, runSeeds } from './simulate/run-seeds.ts';
 
 interface SimulateOptions {
   seed: number;
@@ -28,6 +27,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--jobs <n>', 'worker threads sharing the seeds out, each with its own PGlite (default: one per core, at most one per seed); results do not depend on it', parseCount('--jobs', 1))
     .option('--verbose', 'print every step of the run (in one thread)')
     .action(async (options: SimulateOptions) => {
+      const { describeResult, runSeeds } = await import('./simulate/run-seeds.ts');
       const summary = await runSeeds({
         firstSeed: options.seed, seeds: options.seeds, sagas: options.sagas, jobs: options.jobs ?? availableParallelism(),
         ...(options.verbose ? { onAction: (seed: number, line: string) => { console.log(`[${seed}] ${line}`); } } : {}),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
-import { startGatewaySimulator, type GatewaySimulator } from '../gateway/simulator/index.ts';
+import type { GatewaySimulator } from '../gateway/simulator/index.ts';
 import { deploymentSecrets, isEmbedded, type PlatformConfig } from '../platform/config.ts';
 import { openDatabase, type Database } from '../platform/database/database.ts';
 import { migrateSchema } from '../platform/database/migrations.ts';
@@ -20,8 +20,9 @@ import { PlatformMetrics } from '../platform/observability/platform-metrics.ts';
 import type { Transport } from '../platform/messaging/transport.ts';
 import { createLogger, loggedAndIgnored, type Logger } from '../platform/observability/logger.ts';
 import { TracedTransport } from '../platform/observability/traced-transport.ts';
-import { startTracing, type Tracing } from '../platform/observability/tracing.ts';
+import type { Tracing } from '../platform/observability/tracing.ts';
 import { createService, SERVICE_SCHEMAS, type RunnableService, type ServiceName } from './compose.ts';
+import { checkoutWalkthrough } from './walkthrough.ts';
 
 export interface StartedPlatform {
   url: string;
@@ -70,7 +71,8 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { services: options.services.join(','), ...(config.namespace ? { namespace: config.namespace } : {}) } });
   const traced = options.traced ?? config.observability.tracing;
   // Started before anything opens, so the first spans already have a provider.
-  const tracing: Tracing | null = options.traced === undefined && config.observability.tracing ? startTracing({ serviceName: config.observability.serviceName ?? `paysaga-${options.services.join('-')}` }) : null;
+  // The SDK (and its exporters) is loaded only when tracing is on.
+  const tracing: Tracing | null = options.traced === undefined && config.observability.tracing ? (await import('../platform/observability/tracing.ts')).startTracing({ serviceName: config.observability.serviceName ?? `paysaga-${options.services.join('-')}` }) : null;
   // What is open so far, so that a stop — even one asked for by a signal in the middle of starting — closes exactly that.
   let http: FastifyInstance | null = null;
   let simulator: GatewaySimulator | null = null;
@@ -106,6 +108,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
 
     if (options.services.includes('payment') && !config.payment.stripeApiBase) {
       // Embedded mode brings its own Stripe: the simulator on a free loopback port, webhooks pointed back at us once we listen.
+      const { startGatewaySimulator } = await import('../gateway/simulator/index.ts');
       simulator = await startGatewaySimulator({ port: 0, webhookUrl: null, webhookSecret: secrets.stripeWebhookSecret });
     }
     const gatewayUrl = config.payment.stripeApiBase ?? simulator?.url ?? '';
@@ -186,18 +189,4 @@ export async function describeStart(started: StartedPlatform, config: PlatformCo
     ...(walkthrough ? checkoutWalkthrough(started.url) : []),
     'Ctrl-C stops it gracefully.',
   ].join('\n');
-}
-
-/** The banner's first checkout, against one URL that serves checkout, payments, orders and sagas (embedded mode, or `paysaga up`'s front door). */
-export function checkoutWalkthrough(url: string): string[] {
-  return [
-    '  a first checkout (two pizzas from the seeded menu), then pay with Stripe\'s success test card:',
-    `    curl -s -X POST ${url}/checkout -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' \\`,
-    `      -d '{"restaurantId":"resto-1","items":[{"productId":"margherita","name":"Pizza Margherita","quantity":2,"unitPrice":{"amount":1200,"currency":"USD"}}],"deliveryAddress":"1 Main Street"}'`,
-    `    curl -s ${url}/payments/<paymentId> -H "authorization: Bearer $CUSTOMER"      # its clientSecret (for Stripe.js; only you see it)`,
-    `    curl -s -X POST ${url}/payments/<paymentId>/confirm -H "authorization: Bearer $CUSTOMER" -H 'content-type: application/json' -d '{"paymentMethod":"pm_card_visa"}'`,
-    `    curl -s ${url}/orders/<orderId> -H "authorization: Bearer $CUSTOMER"        # CONFIRMED`,
-    `    curl -s ${url}/sagas/checkout-<orderId> -H "authorization: Bearer $CUSTOMER" # the saga's timeline`,
-    '  (pm_card_visa_chargeDeclined instead: the order ends PAYMENT_FAILED and the stock is back)',
-  ];
 }

@@ -6,9 +6,9 @@ import { childEnvironment, deploymentSecrets, isEmbedded, loadConfig, type Platf
 import { createFrontDoor, fetchOpenApi, type OpenApiDocument, type Upstream } from '../platform/http/front-door.ts';
 import { backoffDelay } from '../platform/utils/backoff.ts';
 import { sleep } from '../platform/utils/sleep.ts';
-import { SERVICE_NAMES } from './compose.ts';
+import { SERVICE_NAMES } from './service-names.ts';
 import { ephemeralPortRange, overlapsEphemeral } from './ports.ts';
-import { checkoutWalkthrough } from './start.ts';
+import { checkoutWalkthrough } from './walkthrough.ts';
 
 /** The port each service listens on in `paysaga up` (base + position). */
 export function servicePorts(base: number): Record<string, number> {

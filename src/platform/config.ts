@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
-import { DEFAULT_RETENTION, type RetentionPolicy } from './database/retention.ts';
+import { DEFAULT_RETENTION, type RetentionPolicy } from './database/retention-policy.ts';
 
 /**
  * Every environment variable paysaga reads, in one typed schema: validated

@@ -1,9 +1,7 @@
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { tracedDialect } from '../observability/traced-dialect.ts';
-import { PGliteDialect } from './pglite-dialect.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -31,23 +29,14 @@ const parseInt8 = (value: string): bigint => BigInt(value);
 const int8AsBigInt = ((oid: number, format?: 'text' | 'binary'): unknown =>
   oid === INT8_OID ? parseInt8 : (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format)) as pg.CustomTypesConfig['getTypeParser'];
 
-/**
- * An in-memory PGlite keeps its WAL and its data files in the process's memory. With PostgreSQL's defaults the WAL
- * grows to `max_wal_size` (1 GB) before a checkpoint recycles it — about 70 KB of WAL a saga — and every page sits
- * twice, in `shared_buffers` (128 MB) and in its file. Nothing of it survives the process, so full-page images (which
- * exist to repair torn pages after a crash) are not written either.
- */
-const IN_MEMORY_SETTINGS = ['max_wal_size = 32MB', 'min_wal_size = 32MB', 'full_page_writes = off', 'shared_buffers = 32MB'];
-
 const traceIf = (options: DatabaseOptions, dialect: Dialect): Dialect => (options.traced ? tracedDialect(dialect) : dialect);
 
 /** Opens PostgreSQL (through `pg`) or PGlite behind the same typed SQL layer (Kysely). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url.startsWith('pglite://')) {
-    const location = options.url.slice('pglite://'.length);
-    const inMemory = location === 'memory';
-    const pglite = await PGlite.create(inMemory ? undefined : location, { parsers: { [INT8_OID]: parseInt8 }, ...(inMemory ? { postgresqlconf: IN_MEMORY_SETTINGS } : {}) });
-    const db = new Kysely<unknown>({ dialect: traceIf(options, new PGliteDialect(pglite)) });
+    // Loaded only here: a process on PostgreSQL never pays for PGlite's module (nor its WebAssembly).
+    const { openPGliteDialect } = await import('./pglite-database.ts');
+    const db = new Kysely<unknown>({ dialect: traceIf(options, await openPGliteDialect(options.url.slice('pglite://'.length), { [INT8_OID]: parseInt8 })) });
     return { kind: 'pglite', db, close: () => db.destroy() };
   }
   const pool = new pg.Pool({

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { RepeatingTask } from '../utils/repeating-task.ts';
+import type { RetentionPolicy } from './retention-policy.ts';
 
 /** A bookkeeping table of one schema and how long its rows are kept, aged by one timestamp column. */
 export interface RetentionRule {
@@ -11,31 +12,7 @@ export interface RetentionRule {
 }
 
 /** How long the platform's own bookkeeping is kept, and whether the database needs maintaining by us. */
-export interface RetentionPolicy {
-  /** Published outbox rows (the audit pairs them with the consumers' inboxes). */
-  outboxKeepMs: number;
-  /**
-   * Inbox rows: the window in which a redelivered event is still recognised. It must outlast every way an event can
-   * come again (the topics' retention, for a group reset to the earliest offset) and the outbox's retention.
-   */
-  inboxKeepMs: number;
-  /** Idempotency-Key answers (Stripe keeps its own at least 24 h). */
-  idempotencyKeepMs: number;
-  /** Pause between two passes. */
-  intervalMs: number;
-  /**
-   * The database is PGlite, which has neither autovacuum nor a checkpointer: the pass vacuums the schema's tables
-   * whose dead rows pile up, and checkpoints, so the WAL is recycled instead of growing to `max_wal_size`.
-   */
-  pglite: boolean;
-}
-
-const DAY_MS = 24 * 3_600_000;
-
-/** Kafka's topics keep records 7 days (the broker's default): an inbox kept 8 days still knows every redelivery. */
-export const DEFAULT_RETENTION: RetentionPolicy = {
-  outboxKeepMs: 3_600_000, inboxKeepMs: 8 * DAY_MS, idempotencyKeepMs: DAY_MS, intervalMs: 60_000, pglite: false,
-};
+export { DEFAULT_RETENTION, type RetentionPolicy } from './retention-policy.ts';
 
 /** The platform's tables in every service schema, with what ages them. */
 export function platformRetentionRules(policy: RetentionPolicy): RetentionRule[] {

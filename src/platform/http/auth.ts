@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { ApiError } from './api-error.ts';
+import { ROLES, type Role } from './roles.ts';
 import { findUnstorableText } from './storable-text.ts';
 
-export const ROLES = ['customer', 'restaurant', 'courier', 'admin'] as const;
-export type Role = typeof ROLES[number];
+export { ROLES, type Role } from './roles.ts';
 
 /** Who is calling: the token's subject (a customer, restaurant or courier id) and role. */
 export interface Principal {

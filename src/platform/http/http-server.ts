@@ -1,4 +1,3 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HttpMetrics } from '../observability/http-metrics.ts';
@@ -70,7 +69,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     frameworkErrors: (error, _request, reply) => { void (reply as FastifyReply).code(400).send(errorBody(error.code.toLowerCase(), error.message)); },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
-  if (options.traced) await app.register(new FastifyOtelInstrumentation().plugin());
+  if (options.traced) {
+    // Loaded only when tracing is on.
+    const { FastifyOtelInstrumentation } = await import('@fastify/otel');
+    await app.register(new FastifyOtelInstrumentation().plugin());
+  }
   options.metrics?.instrument(app);
   const routes: RegisteredRoute[] = [];
   registered.set(app, routes);

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { logMixin } from './log-context.ts';
 
 export type { Logger };
@@ -40,8 +41,13 @@ export function createLogger(settings: LoggerSettings): Logger {
     mixin: logMixin,
   };
   const destination = settings.destination
-    ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : pino.destination(1));
+    ?? (process.stdout.isTTY ? prettyPrinter()({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : pino.destination(1));
   return pino(options, destination);
+}
+
+/** pino-pretty, loaded only for a terminal: a service writing JSON lines (every deployment) never loads it. */
+function prettyPrinter(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }
 
 let fallback: Logger | null = null;
