@@ -126,8 +126,9 @@ export class SimulatedWorld {
     });
     const payment = await createPaymentService({
       ...base, schema: SERVICE_SCHEMAS.payment, logger: log('payment'), webhookSecret: SIMULATED_SECRETS.webhook,
-      // No backoff waits, no breaker (it reads the wall clock): the run's outcome must not depend on real time.
-      stripe: { apiKey: SIMULATED_SECRETS.stripeKey, apiBase: this.gateway.url, resilience: { timeoutMs: 5_000, initialDelayMs: 0, maxDelayMs: 0, breakerThreshold: 1_000_000 } },
+      // No backoff waits, no breaker (it reads the wall clock): the run's outcome must not depend on real time. The SDK's
+      // own retry of a reset connection (a timeout fault) happens at once instead of after 0.5–1 s of wall clock.
+      stripe: { apiKey: SIMULATED_SECRETS.stripeKey, apiBase: this.gateway.url, resilience: { timeoutMs: 5_000, initialDelayMs: 0, maxDelayMs: 0, breakerThreshold: 1_000_000 }, resetRetryDelayMs: 0 },
       reconciler: { staleAfterMs: 0 },
     });
     const order = await createOrderService({ ...base, schema: SERVICE_SCHEMAS.order, logger: log('order') });

@@ -13,6 +13,17 @@ export interface StripeGatewayOptions {
   resilience?: Partial<Omit<ResilienceOptions, 'isRetryable'>>;
   /** Told of every logical call's outcome (metrics). */
   calls?: GatewayCallObserver;
+  /**
+   * The SDK retries a connection reset once even with its retries off (stripe-node#1040: it usually means a stale
+   * keep-alive socket), after a fixed 0.5–1 s of real time. Unset: the SDK's wait. The simulation, whose clock is
+   * virtual, sets 0: the retry still happens, as it does against Stripe, without the wall-clock wait.
+   */
+  resetRetryDelayMs?: number;
+}
+
+/** The one SDK hook for that wait: an instance method the request sender asks (seconds). */
+interface SdkRetryDelay {
+  getInitialNetworkRetryDelay(): number;
 }
 
 export interface FailedAttempt {
@@ -54,7 +65,7 @@ function describe(error: unknown): Omit<FailedAttempt, 'operation' | 'context' |
 
 /**
  * The card gateway over the official `stripe` SDK. The SDK's own retries are
- * off: the resilience policy (timeout, retry on retryable errors with the same
+ * off (but for its one retry of a reset connection, see resetRetryDelayMs): the resilience policy (timeout, retry on retryable errors with the same
  * Idempotency-Key, circuit breaker) owns that, and every failed attempt is
  * reported for the gateway error store.
  */
@@ -74,6 +85,13 @@ export class StripeCardGateway implements CardGateway {
       timeout: resilience.timeoutMs,
       ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol === 'https:' ? 'https' : 'http' } : {}),
     });
+    if (options.resetRetryDelayMs !== undefined) {
+      const sdk = this.#stripe as unknown as SdkRetryDelay;
+      // An SDK without the hook must fail here, loudly, rather than quietly wait again.
+      if (typeof sdk.getInitialNetworkRetryDelay !== 'function') throw new Error('this stripe SDK has no getInitialNetworkRetryDelay(): resetRetryDelayMs cannot be applied');
+      const seconds = options.resetRetryDelayMs / 1_000;
+      sdk.getInitialNetworkRetryDelay = () => seconds;
+    }
     this.#policy = createResiliencePolicy({ ...resilience, isRetryable: isRetryableStripeError });
     this.#onFailure = onFailure;
     this.#calls = options.calls ?? null;
