@@ -41,6 +41,12 @@ export interface SimulationResult {
   traceHash: string;
   virtualMs: number;
   wallMs: number;
+  /**
+   * Share of the run its thread sat idle, waiting on the wall clock or a socket. A simulated run has nothing to wait
+   * for (its clock is virtual, its gateway in process), so this stays small; a real-time wait inside paysaga or a
+   * library it calls shows here (the simulate test bounds it).
+   */
+  idleShare: number;
 }
 
 const START_MS = Date.UTC(2026, 0, 1);
@@ -66,6 +72,7 @@ function isDue(pending: PendingPartition, now: number): boolean {
  */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const started = performance.now();
+  const loop = performance.eventLoopUtilization();
   const random = new SeededRandom(options.seed);
   const clock = new VirtualClock(START_MS);
   const restoreClock = useClock(clock);
@@ -101,6 +108,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     return {
       seed: options.seed, sagas: options.sagas, plans: load.plans(), faultPlan: plan, faults, outcomes, violations, steps,
       records: world.transport.recordCount(), traceHash: trace.digest('hex'), virtualMs: clock.now() - START_MS, wallMs: Math.round(performance.now() - started),
+      idleShare: 1 - performance.eventLoopUtilization(loop).utilization,
     };
   } finally {
     await world.close();
