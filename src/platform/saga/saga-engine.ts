@@ -7,6 +7,7 @@ import type { PayloadOf } from '../../contracts/define-event.ts';
 import type { SagaReply } from '../../contracts/events/saga.ts';
 import type { OutboxMessage } from '../outbox/outbox.ts';
 import type { AfterCommit } from '../outbox/outbox-transaction.ts';
+import { childRowsAsJson, rowsFromJson } from '../database/json-rows.ts';
 import { fallbackLogger, type Logger } from '../observability/logger.ts';
 import { inSpan } from '../observability/spans.ts';
 import type { SagaCommand, SagaDefinition, SagaStep } from './saga-definition.ts';
@@ -566,9 +567,13 @@ export class SagaEngine {
   }
 
   async view(db: Kysely<unknown>, sagaId: string): Promise<SagaView | undefined> {
-    const row = await this.#db(db).selectFrom('saga_instances').selectAll().where('id', '=', sagaId).executeTakeFirst();
-    if (!row) return undefined;
-    const log = await this.#db(db).selectFrom('saga_step_log').selectAll().where('saga_id', '=', sagaId).orderBy('id').execute();
+    // The saga and its timeline in one read.
+    const found = await this.#db(db).selectFrom('saga_instances').selectAll('saga_instances')
+      .select(childRowsAsJson(`${this.#options.schema}.saga_step_log`, 'saga_id', 'saga_instances.id', ['id']).as('log'))
+      .where('saga_instances.id', '=', sagaId).executeTakeFirst();
+    if (!found) return undefined;
+    const { log: logJson, ...row } = found;
+    const log = rowsFromJson<{ step: string; kind: string; detail: string | null; at: Date }>(logJson, ['at']);
     const definition = this.#definitions.get(row.saga_type);
     return {
       id: row.id, type: row.saga_type, orderId: row.order_id, status: row.status,

@@ -8,7 +8,7 @@ import type { DeliveryAreaRule } from '../domain/delivery-area.ts';
 import { isShipped, SIGNAL_FOR_STATUS, transition, type DeliverySignal } from '../domain/delivery-machine.ts';
 import { createdEvent, updatedEvent } from './delivery-events.ts';
 import {
-  findDelivery, findDeliveryByOrder, findRefusal, historyOf, insertDelivery, lockDelivery, lockDeliveryByOrder, lockOrder, recordRefusal,
+  findDeliveryByOrder, findDeliveryWithHistory, findRefusal, historyOf, insertDelivery, lockDelivery, lockDeliveryByOrder, lockOrder, recordRefusal,
   stateOf, updateDelivery,
 } from './delivery-repository.ts';
 import { deliveryViewOf, type DeliveryRow, type DeliveryView } from './delivery-view.ts';
@@ -123,14 +123,14 @@ export class DeliveryApplication {
   // ── reads ─────────────────────────────────────────────────────────────────
 
   async view(deliveryId: string): Promise<DeliveryView> {
-    const row = await findDelivery(this.#options.db, this.#options.schema, deliveryId);
-    if (!row) throw notFound('delivery', deliveryId);
-    return this.#viewOf(row);
+    const found = await findDeliveryWithHistory(this.#options.db, this.#options.schema, { id: deliveryId });
+    if (!found) throw notFound('delivery', deliveryId);
+    return deliveryViewOf(found.row, found.history);
   }
 
   async findByOrder(orderId: string): Promise<DeliveryView | null> {
-    const row = await findDeliveryByOrder(this.#options.db, this.#options.schema, orderId);
-    return row ? this.#viewOf(row) : null;
+    const found = await findDeliveryWithHistory(this.#options.db, this.#options.schema, { orderId });
+    return found ? deliveryViewOf(found.row, found.history) : null;
   }
 
   /** Why no delivery will be made for an order (address outside the area, cancelled first), or null. */

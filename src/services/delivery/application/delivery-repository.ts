@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
+import { childRowsAsJson, rowsFromJson } from '../../../platform/database/json-rows.ts';
 import type { DeliveryState } from '../domain/delivery-machine.ts';
 import { deliveryDb } from '../store/tables.ts';
-import type { DeliveryHistoryRow, DeliveryRow } from './delivery-view.ts';
+import type { DeliveryHistoryRead, DeliveryHistoryRow, DeliveryRow } from './delivery-view.ts';
 
 export function stateOf(row: DeliveryRow): DeliveryState {
   return { status: row.status, courierId: row.courier_id };
@@ -16,8 +17,14 @@ export async function lockOrder(trx: Kysely<unknown>, schema: string, orderId: s
   await sql`select pg_advisory_xact_lock(hashtext(${`paysaga.delivery.${schema}.${orderId}`}))`.execute(trx);
 }
 
-export function findDelivery(db: Kysely<unknown>, schema: string, deliveryId: string): Promise<DeliveryRow | undefined> {
-  return deliveryDb(db, schema).selectFrom('deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirst();
+/** A delivery (by its id or its order's) and its status history, oldest first, in one statement: what its view shows. */
+export async function findDeliveryWithHistory(db: Kysely<unknown>, schema: string, by: { id: string } | { orderId: string }): Promise<{ row: DeliveryRow; history: DeliveryHistoryRead[] } | undefined> {
+  const query = deliveryDb(db, schema).selectFrom('deliveries').selectAll('deliveries')
+    .select(childRowsAsJson(`${schema}.delivery_status_history`, 'delivery_id', 'deliveries.id', ['id']).as('history'));
+  const found = await ('id' in by ? query.where('deliveries.id', '=', by.id) : query.where('deliveries.order_id', '=', by.orderId)).executeTakeFirst();
+  if (!found) return undefined;
+  const { history, ...row } = found;
+  return { row, history: rowsFromJson<DeliveryHistoryRead>(history, ['occurred_at']) };
 }
 
 export function findDeliveryByOrder(db: Kysely<unknown>, schema: string, orderId: string): Promise<DeliveryRow | undefined> {

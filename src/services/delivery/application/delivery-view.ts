@@ -28,7 +28,10 @@ export interface DeliveryView {
   updatedAt: string;
 }
 
-export function deliveryViewOf(row: DeliveryRow, history: readonly DeliveryHistoryRow[]): DeliveryView {
+/** What a view shows of a history entry (a row read apart, or one aggregated as JSON with the delivery). */
+export type DeliveryHistoryRead = Pick<DeliveryHistoryRow, 'status' | 'courier_id' | 'reason' | 'occurred_at'>;
+
+export function deliveryViewOf(row: DeliveryRow, history: readonly DeliveryHistoryRead[]): DeliveryView {
   return {
     id: row.id, orderId: row.order_id, customerId: row.customer_id, restaurantId: row.restaurant_id, address: row.address, status: row.status,
     courierId: row.courier_id, cancelReason: row.cancel_reason, version: row.version,

@@ -7,8 +7,8 @@ import { checkTotal, sameDetails, type OrderDetails } from '../domain/order-deta
 import { transitionAll, type OrderStatus } from '../domain/order-machine.ts';
 import { orderDb, type OrdersTable } from '../store/tables.ts';
 import { transitionEvents } from './order-events.ts';
-import { findOrderRow, historyOf, listOrders, lockOrder, recordStatusChange } from './order-repository.ts';
-import { orderSummaryOf, orderViewOf, type OrderRow, type OrderSummaryView, type OrderView } from './order-view.ts';
+import { findOrderRow, findOrderWithHistory, historyOf, listOrders, lockOrder, recordStatusChange } from './order-repository.ts';
+import { orderSummaryOf, orderViewOf, type HistoryRow, type OrderRow, type OrderSummaryView, type OrderView } from './order-view.ts';
 
 export type Publish = (...messages: OutboxMessage[]) => void;
 
@@ -131,6 +131,11 @@ export class OrderApplication {
   async view(orderId: string): Promise<OrderView | null> {
     const row = await findOrderRow(this.#options.db, this.#options.schema, orderId);
     return row ? this.viewOf(row) : null;
+  }
+
+  /** An order row and its history, read in one statement (GET /orders/:id checks access on the row, then shows both). */
+  findWithHistory(orderId: string): Promise<{ row: OrderRow; history: HistoryRow[] } | undefined> {
+    return findOrderWithHistory(this.#options.db, this.#options.schema, orderId);
   }
 
   /** The view of an order row the caller has just read (its access check), without reading the row again. */

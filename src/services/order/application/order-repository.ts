@@ -1,4 +1,5 @@
 import type { Kysely, Updateable } from 'kysely';
+import { childRowsAsJson, rowsFromJson } from '../../../platform/database/json-rows.ts';
 import type { OrderStatus } from '../domain/order-machine.ts';
 import { orderDb, type OrdersTable } from '../store/tables.ts';
 import type { HistoryRow, OrderRow } from './order-view.ts';
@@ -10,6 +11,16 @@ export function findOrderRow(db: Kysely<unknown>, schema: string, orderId: strin
 /** Reads and locks one order for the rest of the transaction: every change to an order is serialised on its row. */
 export function lockOrder(trx: Kysely<unknown>, schema: string, orderId: string): Promise<OrderRow | undefined> {
   return orderDb(trx, schema).selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst();
+}
+
+/** An order and its audit trail (oldest first) in one statement: what `GET /orders/:id` shows. */
+export async function findOrderWithHistory(db: Kysely<unknown>, schema: string, orderId: string): Promise<{ row: OrderRow; history: HistoryRow[] } | undefined> {
+  const found = await orderDb(db, schema).selectFrom('orders').selectAll('orders')
+    .select(childRowsAsJson(`${schema}.order_status_history`, 'order_id', 'orders.id', ['seq']).as('history'))
+    .where('orders.id', '=', orderId).executeTakeFirst();
+  if (!found) return undefined;
+  const { history, ...row } = found;
+  return { row, history: rowsFromJson<HistoryRow>(history, ['at']) };
 }
 
 export function historyOf(db: Kysely<unknown>, schema: string, orderId: string): Promise<HistoryRow[]> {

@@ -12,7 +12,7 @@ import { refundableAmount, settle, transition, type GatewayOutcome } from '../do
 import { GatewayFailure, type CardGateway, type IntentView, type RefundView as GatewayRefund } from '../gateway/card-gateway.ts';
 import { paymentDb } from '../store/tables.ts';
 import { effectEvents, initiatedEvent } from './payment-events.ts';
-import { findPayment, lockPayment, refundsOf, stateChanges, stateOf, updatePayment } from './payment-repository.ts';
+import { findPayment, findPaymentWithRefunds, lockPayment, stateChanges, stateOf, updatePayment } from './payment-repository.ts';
 import { paymentViewOf, type PaymentRow, type PaymentView, type RefundRow } from './payment-view.ts';
 
 export interface PaymentApplicationOptions {
@@ -110,9 +110,9 @@ export class PaymentApplication {
 
   async view(paymentId: string): Promise<PaymentView> {
     const { db, schema } = this.#options;
-    const row = await findPayment(db, schema, paymentId);
-    if (!row) throw notFound('payment', paymentId);
-    return paymentViewOf(row, await refundsOf(db, schema, paymentId));
+    const found = await findPaymentWithRefunds(db, schema, paymentId);
+    if (!found) throw notFound('payment', paymentId);
+    return paymentViewOf(found.row, found.refunds);
   }
 
   async #locked(trx: Kysely<unknown>, paymentId: string): Promise<PaymentRow> {

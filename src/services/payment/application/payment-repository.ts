@@ -1,4 +1,5 @@
 import type { Kysely, Updateable } from 'kysely';
+import { childRowsAsJson, rowsFromJson } from '../../../platform/database/json-rows.ts';
 import type { PaymentState } from '../domain/payment-machine.ts';
 import { paymentDb, type PaymentsTable } from '../store/tables.ts';
 import type { PaymentRow, RefundRow } from './payment-view.ts';
@@ -20,8 +21,14 @@ export function findPaymentByIntent(db: Kysely<unknown>, schema: string, intentI
   return paymentDb(db, schema).selectFrom('payments').selectAll().where('stripe_payment_intent_id', '=', intentId).executeTakeFirst();
 }
 
-export function refundsOf(db: Kysely<unknown>, schema: string, paymentId: string): Promise<RefundRow[]> {
-  return paymentDb(db, schema).selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('created_at').orderBy('id').execute();
+/** A payment and its refunds (oldest first) in one statement: what a payment's view shows. */
+export async function findPaymentWithRefunds(db: Kysely<unknown>, schema: string, paymentId: string): Promise<{ row: PaymentRow; refunds: RefundRow[] } | undefined> {
+  const found = await paymentDb(db, schema).selectFrom('payments').selectAll('payments')
+    .select(childRowsAsJson(`${schema}.refunds`, 'payment_id', 'payments.id', ['created_at', 'id']).as('refunds'))
+    .where('payments.id', '=', paymentId).executeTakeFirst();
+  if (!found) return undefined;
+  const { refunds, ...row } = found;
+  return { row, refunds: rowsFromJson<RefundRow>(refunds, ['created_at', 'updated_at']) };
 }
 
 /** Writes a locked payment's changes and bumps its version; returns the row as it now is. */
