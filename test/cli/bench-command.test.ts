@@ -50,6 +50,9 @@ test('paysaga bench --compare measures embedded paysaga, the seed-style baseline
     // The baseline publishes at least one record per step it takes over Kafka, and commits at least one transaction per step.
     assert.ok((seedStyle?.kafkaRecordsPerSaga ?? 0) >= 4, JSON.stringify(seedStyle));
     assert.ok((seedStyle?.pgTransactionsPerSaga ?? 0) >= 5, JSON.stringify(seedStyle));
+    // Where its database work went: some schema of the baseline's database had rows written for every saga.
+    assert.ok(Object.values(seedStyle?.pgWorkPerSagaBySchema ?? {}).some((work) => work.rowsWritten >= 1), JSON.stringify(seedStyle?.pgWorkPerSagaBySchema));
+    assert.equal(paysaga?.pgWorkPerSagaBySchema, null);
     assert.equal(restate?.kafkaRecordsPerSaga, null);
     assert.ok((restate?.pgTransactionsPerSaga ?? 0) >= 5, JSON.stringify(restate));
     assert.equal(restate?.processes.length, 2, 'restate-server and the peer endpoint are measured');

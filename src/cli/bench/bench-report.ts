@@ -44,6 +44,10 @@ export function renderReport(result: BenchResult): string {
     ])));
     out.push(table(['process', 'CPU s', 'cores', 'peak RSS MB'], [...system.processes, ...system.infrastructure].map((process) => [process.name, fmt(process.cpuSeconds, 1), fmt(process.cores, 2), fmt(process.peakRssMb)])));
     for (const [kind, samples] of Object.entries(system.summary.errorSamples)) out.push(`  ${kind}: ${(samples ?? []).join(' | ')}`);
+    const schemas = Object.entries(system.pgWorkPerSagaBySchema ?? {});
+    if (schemas.length > 0) {
+      out.push(table(['PostgreSQL per saga, by schema', 'rows written', 'table scans'], schemas.map(([schema, work]) => [schema, fmt(work.rowsWritten, 1), fmt(work.scans, 1)])));
+    }
   }
   return out.join('\n');
 }

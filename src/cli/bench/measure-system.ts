@@ -3,7 +3,7 @@ import { runLoad, type LoadOptions, type LoadSummary } from '../load/load-driver
 import type { StartedTarget } from './bench-targets.ts';
 import { infrastructureGroups, ProcessSampler, type ProcessUsage } from './process-sampler.ts';
 import { nameOf } from './proc-stats.ts';
-import { committedTransactions, LagWatcher, recordsWritten } from './system-counters.ts';
+import { activityPerSaga, committedTransactions, LagWatcher, recordsWritten, tableActivity, type SchemaActivity } from './system-counters.ts';
 
 /** One system's figures in a bench run. */
 export interface SystemResult {
@@ -23,6 +23,11 @@ export interface SystemResult {
   peakConsumerLag: number | null;
   /** xact_commit delta of the system's database / sagas started; null when it has no PostgreSQL of its own here. */
   pgTransactionsPerSaga: number | null;
+  /**
+   * Where the database work went, per schema (a paysaga service's schema is its own): rows written and tables scanned
+   * per saga started (pg_stat_user_tables deltas); null when it has no PostgreSQL of its own here.
+   */
+  pgWorkPerSagaBySchema: Record<string, SchemaActivity> | null;
   /** End-offset delta over the system's topics / sagas started; null when it uses no Kafka. */
   kafkaRecordsPerSaga: number | null;
   clientBacklog: number;
@@ -42,6 +47,7 @@ export async function measureSystem(target: StartedTarget, load: MeasuredLoad, c
   ]);
   const kafka = target.topics && context.kafkaBrokers.length > 0 ? { brokers: context.kafkaBrokers, topics: target.topics } : null;
   const commitsBefore = target.databaseUrl ? await committedTransactions(target.databaseUrl) : null;
+  const tablesBefore = target.databaseUrl ? await tableActivity(target.databaseUrl) : null;
   const recordsBefore = kafka ? await recordsWritten(kafka.brokers, kafka.topics) : null;
   const lag = target.metricsUrls.length > 0 ? new LagWatcher(target.metricsUrls, await issueToken(target.authSecret, { subject: 'bench-metrics', role: 'admin' })) : null;
   sampler.start();
@@ -59,6 +65,7 @@ export async function measureSystem(target: StartedTarget, load: MeasuredLoad, c
   // last flush waits PGSTAT_IDLE_INTERVAL (10 s) before flushing. Reading earlier undercounts the last transactions.
   if (target.databaseUrl) await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_WAIT_MS));
   const commitsAfter = target.databaseUrl ? await committedTransactions(target.databaseUrl) : null;
+  const tablesAfter = target.databaseUrl ? await tableActivity(target.databaseUrl) : null;
   const recordsAfter = kafka ? await recordsWritten(kafka.brokers, kafka.topics) : null;
   const started = result.records.length;
   const own = usage.slice(0, pids.length);
@@ -69,7 +76,9 @@ export async function measureSystem(target: StartedTarget, load: MeasuredLoad, c
     processes: own, infrastructure: usage.slice(pids.length),
     cpuMsPerSaga: started > 0 && pids.length > 0 ? Math.round((cpu * 1_000) / started) : null,
     peakConsumerLag: lagSeen?.peak ?? null,
-    pgTransactionsPerSaga: perSaga(commitsBefore, commitsAfter), kafkaRecordsPerSaga: perSaga(recordsBefore, recordsAfter),
+    pgTransactionsPerSaga: perSaga(commitsBefore, commitsAfter),
+    pgWorkPerSagaBySchema: tablesBefore && tablesAfter ? activityPerSaga(tablesBefore, tablesAfter, started) : null,
+    kafkaRecordsPerSaga: perSaga(recordsBefore, recordsAfter),
     clientBacklog: result.clientBacklog,
   };
 }

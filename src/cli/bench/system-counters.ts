@@ -15,6 +15,41 @@ export async function committedTransactions(databaseUrl: string): Promise<number
   }
 }
 
+/** What PostgreSQL did to one schema's tables so far (pg_stat_user_tables): rows written, and scans that read them. */
+export interface SchemaActivity {
+  rowsWritten: number;
+  scans: number;
+}
+
+/** Per schema of `database`: rows inserted, updated and deleted, and sequential plus index scans, so far. */
+export async function tableActivity(databaseUrl: string): Promise<Map<string, SchemaActivity>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const result = await client.query<{ schema: string; written: string; scans: string }>(`SELECT schemaname AS schema,
+      sum(n_tup_ins + n_tup_upd + n_tup_del)::text AS written, sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::text AS scans
+      FROM pg_stat_user_tables GROUP BY schemaname`);
+    return new Map(result.rows.map((row) => [row.schema, { rowsWritten: Number(row.written), scans: Number(row.scans) }]));
+  } finally {
+    await client.end();
+  }
+}
+
+/** Each schema's activity between two readings, per saga (one decimal), leaving out schemas nothing touched. */
+export function activityPerSaga(before: ReadonlyMap<string, SchemaActivity>, after: ReadonlyMap<string, SchemaActivity>, sagas: number): Record<string, SchemaActivity> {
+  const perSaga: Record<string, SchemaActivity> = {};
+  if (sagas <= 0) return perSaga;
+  const round = (value: number): number => Math.round((value / sagas) * 10) / 10;
+  for (const [schema, now] of [...after].sort(([a], [b]) => a.localeCompare(b))) {
+    const then = before.get(schema) ?? { rowsWritten: 0, scans: 0 };
+    const written = now.rowsWritten - then.rowsWritten;
+    const scans = now.scans - then.scans;
+    if (written > 0 || scans > 0) perSaga[schema] = { rowsWritten: round(written), scans: round(scans) };
+  }
+  return perSaga;
+}
+
 /** The sum of end offsets over the topics whose name passes `wanted` (records ever written to them). */
 export async function recordsWritten(brokers: string[], wanted: (topic: string) => boolean): Promise<number> {
   const admin = new Admin({ bootstrapBrokers: brokers, clientId: 'paysaga-bench-topics' });

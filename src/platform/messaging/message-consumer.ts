@@ -106,6 +106,12 @@ export class MessageConsumer {
   readonly #deadLetterHandlers = new Map<string, DeadLetterHandler<unknown>>();
   readonly #topics = new Set<string>();
   readonly #batchBudgetMs: number;
+  /**
+   * Recent batches' time per handled record (platform clock, moving average; 0 until measured): a batch claims in
+   * the inbox only as many records as its budget is expected to fit, and more as it goes. Claiming a whole run up
+   * front and giving back what the budget did not reach was 4 of every 5 inbox rows written under load.
+   */
+  #msPerRecord = 0;
   #subscription: Subscription | null = null;
 
   constructor(options: MessageConsumerOptions) {
@@ -185,6 +191,18 @@ export class MessageConsumer {
     return (await flush()) ?? records.length;
   }
 
+  /** How many more records a batch claims: all of them until a time per record is known, else what the rest of its budget fits. */
+  #claimSize(started: number): number {
+    if (this.#msPerRecord <= 0) return Number.POSITIVE_INFINITY;
+    return Math.max(1, Math.ceil((this.#batchBudgetMs - (now() - started)) / this.#msPerRecord));
+  }
+
+  #measure(started: number, handled: number): void {
+    if (handled <= 0) return;
+    const perRecord = (now() - started) / handled;
+    this.#msPerRecord = this.#msPerRecord === 0 ? perRecord : 0.8 * this.#msPerRecord + 0.2 * perRecord;
+  }
+
   #pastBudget(started: number, signal: AbortSignal): boolean {
     return signal.aborted || now() - started >= this.#batchBudgetMs;
   }
@@ -240,7 +258,14 @@ export class MessageConsumer {
       handledIn.clear();
       failedAt.index = -1;
       consumed = run.length;
-      const claimed = await claimInboxBatch(trx, schema, groupId, run.map(({ record, envelope }) => ({ eventId: envelope.eventId, topic: baseTopicOf(record.topic) })));
+      const claimed = new Set<string>();
+      let claimedUpTo = 0;
+      const claimFrom = async (from: number): Promise<void> => {
+        const chunk = run.slice(from, from + this.#claimSize(started));
+        for (const eventId of await claimInboxBatch(trx, schema, groupId, chunk.map(({ record, envelope }) => ({ eventId: envelope.eventId, topic: baseTopicOf(record.topic) })))) claimed.add(eventId);
+        claimedUpTo = from + chunk.length;
+      };
+      await claimFrom(0);
       const context = (record: IncomingRecord): HandlerContext => ({
         trx, record, publish: (...messages) => { outgoing.push(...messages); }, afterCommit: (task) => { committed.push(task); },
       });
@@ -249,6 +274,7 @@ export class MessageConsumer {
           consumed = index;
           break;
         }
+        if (index >= claimedUpTo) await claimFrom(index);
         if (!claimed.delete(item.envelope.eventId)) continue; // handled before, or a second copy in this batch
         const handlerStarted = performance.now();
         failedAt.index = index;
@@ -266,6 +292,7 @@ export class MessageConsumer {
     });
     if (outgoing.length > 0) this.#options.onOutboxWrite?.();
     for (const task of committed) task();
+    this.#measure(started, consumed);
     // Each record's time is its handler's plus its share of what the batch spent around them (claim, insert, commit).
     const shared = handledIn.size === 0 ? 0 : (performance.now() - batchStarted - [...handledIn.values()].reduce((a, b) => a + b, 0)) / handledIn.size;
     const debug = this.#logger.isLevelEnabled('debug');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
+import { sql, TableNode, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { causedBy, createEnvelope } from '../../../src/contracts/codec.ts';
 import { OrderCancelled, OrderUpdated } from '../../../src/contracts/events/order.ts';
 import { DeadLetterStore } from '../../../src/platform/dead-letters/dead-letter-store.ts';
@@ -162,6 +162,47 @@ for (const stack of STACKS) {
       const rows = await sql<{ event_id: string; note: string }>`select event_id, note from ${sql.id(pipe.schema)}.effects where event_id in (${sql.join(good.map((event) => event.eventId))})`.execute(pipe.database.db);
       for (const row of rows.rows) handledIn.set(row.note, [...(handledIn.get(row.note) ?? []), row.event_id]);
       assert.ok(handledIn.size < good.length, `${good.length} events in ${handledIn.size} transactions`);
+    });
+
+    test('a batch claims in the inbox about what its time budget fits, not its whole run (few claims given back)', async () => {
+      // Inbox rows the consumer claims and gives back, counted at its Kysely instance.
+      const counts = { claimed: 0, released: 0 };
+      const nodes = new WeakMap<object, RootOperationNode>();
+      const tableOf = (node: RootOperationNode): string | undefined => {
+        if (node.kind === 'InsertQueryNode') return node.into?.table.identifier.name;
+        if (node.kind === 'DeleteQueryNode') { const from = node.from.froms[0]; return from && TableNode.is(from) ? from.table.identifier.name : undefined; }
+        return undefined;
+      };
+      const counter: KyselyPlugin = {
+        transformQuery: ({ node, queryId }: PluginTransformQueryArgs) => { nodes.set(queryId, node); return node; },
+        transformResult: async ({ result, queryId }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
+          const node = nodes.get(queryId);
+          if (node && tableOf(node) === 'inbox') {
+            if (node.kind === 'InsertQueryNode') counts.claimed += result.rows.length;
+            if (node.kind === 'DeleteQueryNode') counts.released += Number(result.numAffectedRows ?? 0n);
+          }
+          return result;
+        },
+      };
+      const orderId = uniqueName('order');
+      const events = Array.from({ length: 60 }, (_, index) => orderUpdated(orderId, index));
+      await pipe.transport.publish(events.map((event) => envelopeRecord(OrderUpdated.topic, event)));
+      const ours = new Set(events.map((event) => event.eventId));
+      const slow = new MessageConsumer({
+        groupId: uniqueName('svc'), schema: pipe.schema, db: pipe.database.db.withPlugin(counter), transport: pipe.transport, retry: fastRetries, batchBudgetMs: 20,
+      }).on(OrderUpdated, async (envelope, { trx }) => {
+        if (!ours.has(envelope.eventId)) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sql`insert into ${sql.id(pipe.schema)}.effects values (${envelope.eventId}, 'slow')`.execute(trx);
+      });
+      consumers.push(slow);
+      await slow.start();
+      await eventually('all 60 applied', async () => Number((await sql<{ n: string }>`select count(*) as n from ${sql.id(pipe.schema)}.effects where note = 'slow' and event_id in (${sql.join([...ours])})`.execute(pipe.database.db)).rows[0]?.n) === 60, 60_000);
+      for (const event of events) assert.equal(Number(await effectsOf(event.eventId)), 1, `${event.eventId} applied once`);
+      // The first batch claims its whole run (no time per record known yet) and gives back what it did not reach; after
+      // that each claims what the rest of its budget fits. Claiming whole runs each time gave back hundreds here.
+      assert.equal(counts.claimed - counts.released, 60, JSON.stringify(counts));
+      assert.ok(counts.released < 120, `claims given back: ${JSON.stringify(counts)}`);
     });
 
     test('a malformed or unknown-version message is dead-lettered at once and the partition moves on', async () => {
