@@ -166,7 +166,7 @@ for (const stack of STACKS) {
 
     test('a batch claims in the inbox about what its time budget fits, not its whole run (few claims given back)', async () => {
       // Inbox rows the consumer claims and gives back, counted at its Kysely instance.
-      const counts = { claimed: 0, released: 0 };
+      const counts = { claimed: 0, released: 0, releases: [] as number[] };
       const nodes = new WeakMap<object, RootOperationNode>();
       const tableOf = (node: RootOperationNode): string | undefined => {
         if (node.kind === 'InsertQueryNode') return node.into?.table.identifier.name;
@@ -179,7 +179,10 @@ for (const stack of STACKS) {
           const node = nodes.get(queryId);
           if (node && tableOf(node) === 'inbox') {
             if (node.kind === 'InsertQueryNode') counts.claimed += result.rows.length;
-            if (node.kind === 'DeleteQueryNode') counts.released += Number(result.numAffectedRows ?? 0n);
+            if (node.kind === 'DeleteQueryNode') {
+              counts.released += Number(result.numAffectedRows ?? 0n);
+              counts.releases.push(Number(result.numAffectedRows ?? 0n));
+            }
           }
           return result;
         },
@@ -199,10 +202,13 @@ for (const stack of STACKS) {
       await slow.start();
       await eventually('all 60 applied', async () => Number((await sql<{ n: string }>`select count(*) as n from ${sql.id(pipe.schema)}.effects where note = 'slow' and event_id in (${sql.join([...ours])})`.execute(pipe.database.db)).rows[0]?.n) === 60, 60_000);
       for (const event of events) assert.equal(Number(await effectsOf(event.eventId)), 1, `${event.eventId} applied once`);
+      // The topic also holds earlier tests' records, which this new group claims too (its handler ignores them).
+      assert.ok(counts.claimed - counts.released >= 60, JSON.stringify(counts));
       // The first batch claims its whole run (no time per record known yet) and gives back what it did not reach; after
-      // that each claims what the rest of its budget fits. Claiming whole runs each time gave back hundreds here.
-      assert.equal(counts.claimed - counts.released, 60, JSON.stringify(counts));
-      assert.ok(counts.released < 120, `claims given back: ${JSON.stringify(counts)}`);
+      // that each claims what the rest of its budget fits, so the later give-backs are a few records at most. Claiming
+      // whole runs each time gave back about as many again per batch: hundreds here.
+      const afterFirst = counts.releases.slice(1).reduce((sum, n) => sum + n, 0);
+      assert.ok(afterFirst < 60, `claims given back after the first batch: ${afterFirst} (${JSON.stringify(counts)})`);
     });
 
     test('a malformed or unknown-version message is dead-lettered at once and the partition moves on', async () => {
