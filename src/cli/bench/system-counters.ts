@@ -1,18 +1,24 @@
 import { Admin, Consumer } from '@platformatic/kafka';
 import pg from 'pg';
 
-/** PostgreSQL's committed transactions in `database` so far (pg_stat_database; an idle backend's last counts arrive up to 10 s late). */
-export async function committedTransactions(databaseUrl: string): Promise<number> {
+/** Runs `read` on a client of its own with a fresh statistics snapshot (pg_stat_* are cached per transaction otherwise). */
+async function readStats<T>(databaseUrl: string, read: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    // A fresh snapshot: pg_stat_* are cached per transaction otherwise.
     await client.query('SELECT pg_stat_clear_snapshot()');
-    const result = await client.query<{ commits: string }>('SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = current_database()');
-    return Number(result.rows[0]?.commits ?? 0);
+    return await read(client);
   } finally {
     await client.end();
   }
+}
+
+/** PostgreSQL's committed transactions in `database` so far (pg_stat_database; an idle backend's last counts arrive up to 10 s late). */
+export function committedTransactions(databaseUrl: string): Promise<number> {
+  return readStats(databaseUrl, async (client) => {
+    const result = await client.query<{ commits: string }>('SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = current_database()');
+    return Number(result.rows[0]?.commits ?? 0);
+  });
 }
 
 /** What PostgreSQL did to one schema's tables so far (pg_stat_user_tables): rows written, and scans that read them. */
@@ -22,18 +28,13 @@ export interface SchemaActivity {
 }
 
 /** Per schema of `database`: rows inserted, updated and deleted, and sequential plus index scans, so far. */
-export async function tableActivity(databaseUrl: string): Promise<Map<string, SchemaActivity>> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query('SELECT pg_stat_clear_snapshot()');
+export function tableActivity(databaseUrl: string): Promise<Map<string, SchemaActivity>> {
+  return readStats(databaseUrl, async (client) => {
     const result = await client.query<{ schema: string; written: string; scans: string }>(`SELECT schemaname AS schema,
       sum(n_tup_ins + n_tup_upd + n_tup_del)::text AS written, sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::text AS scans
       FROM pg_stat_user_tables GROUP BY schemaname`);
     return new Map(result.rows.map((row) => [row.schema, { rowsWritten: Number(row.written), scans: Number(row.scans) }]));
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Each schema's activity between two readings, per saga (one decimal), leaving out schemas nothing touched. */

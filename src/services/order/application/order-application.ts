@@ -129,8 +129,8 @@ export class OrderApplication {
   }
 
   async view(orderId: string): Promise<OrderView | null> {
-    const row = await findOrderRow(this.#options.db, this.#options.schema, orderId);
-    return row ? this.viewOf(row) : null;
+    const found = await this.findWithHistory(orderId);
+    return found ? orderViewOf(found.row, found.history) : null;
   }
 
   /** An order row and its history, read in one statement (GET /orders/:id checks access on the row, then shows both). */
